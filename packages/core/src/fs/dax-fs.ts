@@ -1,0 +1,744 @@
+import {
+  Errno,
+  PAGE_SIZE,
+  VM_FAULT_FALLBACK,
+  VM_FAULT_NOPAGE,
+  VM_FAULT_OOM,
+  VM_FAULT_SIGBUS,
+} from '../constants';
+import { FREE_OWNER } from '../device';
+import { DaxrefError } from '../errors';
+import type { Kernel } from '../kernel';
+import { insertFileLeaf, unmapMappingPages, zapLeaf } from '../mm/memory';
+import { MmuGather } from '../mm/mmu-gather';
+import { folioPutRefs, getPage } from '../mm/page-ref';
+import type { PtLevel } from '../mm/page-table';
+import { PTE_DIRTY, PTE_WRITE, PTE_YOUNG } from '../mm/page-table';
+import { VM_SHARED, type Vma, type VmFile } from '../mm/vma';
+import { RwSem } from '../sched/sync';
+import { BLOCK, type KGen, type Task } from '../sched/task';
+import { AddressSpace, DaxEntry } from './address-space';
+import type { DaxDevice, DaxHolder } from './dax-device';
+
+const ORDER_OF: Record<PtLevel, number> = { pte: 0, pmd: 9, pud: 18 };
+
+/**
+ * The filesystem's block allocator: freed blocks go on a LIFO list and are handed out again
+ * first, so a reuse bug surfaces at once. Blocks carry a share count (reflink). Owner tags on
+ * the media say which inode a block belongs to, for the `dma-corruption` check.
+ */
+export class BlockAllocator {
+  private readonly dax: DaxDevice;
+  private readonly free: number[] = [];
+  private next = 0;
+  private gen = 0;
+  /** Share count of each allocated block (1 = private, 2+ = reflinked). */
+  readonly refs = new Map<number, number>();
+
+  constructor(dax: DaxDevice) {
+    this.dax = dax;
+  }
+
+  /** Allocates one block for inode `ino`; -1 when full. */
+  alloc(ino: number): number {
+    let b = this.free.pop();
+    if (b === undefined) {
+      if (this.next >= this.dax.nrPages) return -1;
+      b = this.next++;
+    }
+    this.take(b, ino);
+    return b;
+  }
+
+  /** Allocates `n` contiguous blocks aligned to `n` (a PMD or PUD extent); -1 when it cannot. */
+  allocAligned(ino: number, n: number): number {
+    const start = Math.ceil(this.next / n) * n;
+    if (start + n > this.dax.nrPages) return -1;
+    for (let b = this.next; b < start; b++) this.free.unshift(b);
+    this.next = start + n;
+    for (let b = start; b < start + n; b++) this.take(b, ino);
+    return start;
+  }
+
+  private take(b: number, ino: number): void {
+    this.refs.set(b, 1);
+    this.dax.media.setOwnerTag(this.dax.media.startPfn + b, { file: ino, gen: ++this.gen });
+  }
+
+  /** Shares an allocated block once more (reflink). */
+  share(b: number): void {
+    this.refs.set(b, (this.refs.get(b) ?? 0) + 1);
+  }
+
+  /** The block's share count (0 = free). */
+  shareCount(b: number): number {
+    return this.refs.get(b) ?? 0;
+  }
+
+  /** Drops one share; at zero the block is free, its owner tag cleared and its poison cleared. */
+  release(b: number): void {
+    const n = (this.refs.get(b) ?? 0) - 1;
+    if (n < 0) throw new DaxrefError('BAD_STATE', 'xfs', `block ${b} freed twice`);
+    if (n > 0) {
+      this.refs.set(b, n);
+      return;
+    }
+    this.refs.delete(b);
+    const pfn = this.dax.media.startPfn + b;
+    this.dax.media.setOwnerTag(pfn, FREE_OWNER);
+    this.dax.media.clearPoison(pfn); // freed blocks are zeroed before reuse (dax_zero_range → pmem_clear_poison)
+    this.free.push(b);
+  }
+
+  /** Blocks in use. */
+  get used(): number {
+    return this.refs.size;
+  }
+}
+
+/** An inode of the DAX filesystem; as an open file it is what `mmap` maps. */
+export class Inode implements VmFile {
+  readonly fs: DaxFs;
+  readonly ino: number;
+  readonly id: number;
+  readonly mapping: AddressSpace;
+  readonly dax = true;
+  /** `i_size` in bytes. */
+  size = 0;
+  nlink = 1;
+  /** Open file references: descriptors and VMAs (`f_count` folded into the inode). */
+  refs = 0;
+  /** File page index → block. */
+  readonly blocks = new Map<number, number>();
+  /** `XFS_MMAPLOCK` / `mapping->invalidate_lock`. */
+  readonly mmapLock: RwSem;
+  /** `XFS_IOLOCK` / `i_rwsem`. */
+  readonly iolock: RwSem;
+  evicted = false;
+  readonly name: string;
+
+  constructor(fs: DaxFs, ino: number, mappingId: number, name: string) {
+    this.fs = fs;
+    this.ino = ino;
+    this.id = ino;
+    this.name = name;
+    this.mapping = new AddressSpace(mappingId, ino);
+    this.mmapLock = new RwSem(`MMAPLOCK(${name})`);
+    this.iolock = new RwSem(`IOLOCK(${name})`);
+  }
+
+  get(): void {
+    this.refs++;
+  }
+
+  *put(k: Kernel, t: Task): KGen {
+    if (--this.refs < 0) throw new DaxrefError('BAD_STATE', 'fput', `${this.name}: more puts than gets`);
+    if (this.refs === 0 && this.nlink === 0) yield* this.fs.evict(k, t, this);
+  }
+
+  fault(k: Kernel, t: Task, vma: Vma, addr: number, write: boolean, level: PtLevel): KGen<number> {
+    return this.fs.daxFault(k, t, this, vma, addr, write, level);
+  }
+
+  /** The pfn holding file page `index`, or -1 for a hole. */
+  pfnOf(index: number): number {
+    const b = this.blocks.get(index);
+    return b === undefined ? -1 : this.fs.dax.media.startPfn + b;
+  }
+}
+
+/** Options of a DAX filesystem. */
+export interface DaxFsOptions {
+  /** Name for messages. Default `xfs`. */
+  name?: string;
+}
+
+/**
+ * A DAX filesystem in the shape of xfs on fsdax (fs/xfs, fs/dax.c): inodes, extents on the
+ * pmem blocks, the DAX entry xarray with entry locks, faults at 4 KiB / 2 MiB / 1 GiB,
+ * truncate and hole punch through `break_layouts`, evict, unmount and reflink.
+ */
+export class DaxFs implements DaxHolder {
+  readonly k: Kernel;
+  readonly dax: DaxDevice;
+  readonly name: string;
+  readonly inodes = new Map<number, Inode>();
+  readonly byName = new Map<string, Inode>();
+  readonly alloc: BlockAllocator;
+  mounted = true;
+
+  constructor(k: Kernel, dax: DaxDevice, opts: DaxFsOptions = {}) {
+    this.k = k;
+    this.dax = dax;
+    this.name = opts.name ?? 'xfs';
+    this.alloc = new BlockAllocator(dax);
+    dax.holder = this;
+  }
+
+  private live(what: string): void {
+    if (!this.mounted) throw new DaxrefError('BAD_STATE', this.name, `${what} on an unmounted filesystem`);
+  }
+
+  /** `open(O_CREAT)`: a new empty file, returned open (one reference). */
+  create(name: string, size = 0): Inode {
+    this.live('create');
+    if (this.byName.has(name)) throw new DaxrefError('BAD_ARGUMENT', this.name, `file ${name} exists`);
+    const ino = this.k.allocId();
+    const inode = new Inode(this, ino, this.k.allocId(), name);
+    inode.size = size;
+    inode.refs = 1;
+    this.inodes.set(ino, inode);
+    this.byName.set(name, inode);
+    return inode;
+  }
+
+  /** `open()` of an existing file: one more reference. */
+  open(name: string): Inode {
+    this.live('open');
+    const inode = this.byName.get(name);
+    if (inode === undefined) throw new DaxrefError('BAD_ARGUMENT', this.name, `no file named ${name}`);
+    inode.refs++;
+    return inode;
+  }
+
+  /** `close()`: drops a reference; the last one of an unlinked file evicts it. */
+  *close(k: Kernel, t: Task, inode: Inode): KGen {
+    yield* inode.put(k, t);
+  }
+
+  /** `unlink()`: drops the name; the inode goes when its last reference does. */
+  *unlink(k: Kernel, t: Task, inode: Inode): KGen {
+    if (inode.nlink === 0) throw new DaxrefError('BAD_STATE', this.name, `${inode.name} is already unlinked`);
+    inode.nlink = 0;
+    this.byName.delete(inode.name);
+    if (inode.refs === 0) yield* this.evict(k, t, inode);
+  }
+
+  // ---- the DAX entry xarray (fs/dax.c) -----------------------------------------------------
+
+  /**
+   * `grab_mapping_entry()`: returns the entry at `index` locked, waiting while another task
+   * holds it (`wait_entry_unlocked`), or creates an empty locked one. Null means fall back
+   * (a PMD fault over PTE entries).
+   */
+  private *grabMappingEntry(
+    k: Kernel,
+    t: Task,
+    m: AddressSpace,
+    index: number,
+    order: number,
+  ): KGen<DaxEntry | null> {
+    for (;;) {
+      const e = m.lookup(index);
+      if (e !== undefined) {
+        if (e.locked) {
+          const key = m.entryKey(e.index);
+          yield* k.waits.wait(t, key, () => !e.locked || e.deleted, `DAX entry ${m.id}:${e.index}`, {
+            kind: 'entry',
+            fn: 'wait_entry_unlocked',
+          });
+          continue;
+        }
+        if (e.order < order) return null; // dax_is_pte_entry(entry) && order == PMD_ORDER → fallback
+        e.locked = true;
+        return e;
+      }
+      if (order > 0 && m.range(index, index + 2 ** order).length > 0) return null;
+      const fresh = new DaxEntry(index, -1, order, false);
+      fresh.locked = true;
+      m.entries.set(index, fresh);
+      return fresh;
+    }
+  }
+
+  /** `dax_unlock_entry()` → `dax_wake_entry()`. An empty entry nobody filled is dropped. */
+  private unlockEntry(k: Kernel, m: AddressSpace, e: DaxEntry): void {
+    e.locked = false;
+    if (!e.associated && !e.zero) {
+      m.entries.delete(e.index);
+      e.deleted = true;
+    }
+    k.waits.wake(m.entryKey(e.index));
+  }
+
+  /**
+   * `dax_insert_entry()`: a zero-page entry is unmapped first; an empty, zero or shared entry is
+   * (re)associated with the pfn through the design's `dax_associate_entry`. Returns 0 or a
+   * `VM_FAULT_*` code.
+   */
+  private *insertEntry(
+    k: Kernel,
+    t: Task,
+    inode: Inode,
+    e: DaxEntry,
+    pfn: number,
+    shared: boolean,
+  ): KGen<number> {
+    const m = inode.mapping;
+    const policy = k.needPolicy('dax_insert_entry');
+    if (e.zero) yield* unmapMappingPages(k, t, inode, e.index, e.nrPages);
+    if (shared || e.zero || !e.associated || e.pfn !== pfn) {
+      if (e.associated && !e.zero) policy.daxDisassociateEntry(k, t, m, e.index, e.pfn, e.order, false);
+      e.associated = false;
+      const r = policy.daxAssociateEntry(k, t, m, e.index, pfn, e.order, shared);
+      if (r !== 0) return r;
+      e.pfn = pfn;
+      e.zero = false;
+      e.associated = true;
+    }
+    return 0;
+  }
+
+  /**
+   * `dax_iomap_fault()` → `dax_iomap_pte_fault` / `dax_iomap_pmd_fault` under
+   * `XFS_MMAPLOCK_SHARED` (`xfs_dax_fault_locked`): lock the entry, map the blocks (allocating
+   * on a write; a read of a hole maps the zero page), CoW a shared block on write, insert the
+   * entry and the page-table leaf. Returns a `VM_FAULT_*` set.
+   */
+  *daxFault(
+    k: Kernel,
+    t: Task,
+    inode: Inode,
+    vma: Vma,
+    addr: number,
+    write: boolean,
+    level: PtLevel,
+  ): KGen<number> {
+    if (inode.evicted) return VM_FAULT_SIGBUS;
+    yield* inode.mmapLock.downRead(t);
+    let e: DaxEntry | null = null;
+    try {
+      const order = ORDER_OF[level];
+      const nr = 2 ** order;
+      const index = vma.pageIndex(addr) - (vma.pageIndex(addr) % nr);
+      const sizePages = Math.ceil(inode.size / PAGE_SIZE);
+      if (order === 0 && index >= sizePages) return VM_FAULT_SIGBUS;
+      if (order > 0 && index + nr > sizePages) return VM_FAULT_FALLBACK;
+      if (!(vma.flags & VM_SHARED) && write) {
+        return order > 0 ? VM_FAULT_FALLBACK : yield* this.cowFault(k, t, inode, vma, addr, index);
+      }
+      e = yield* this.grabMappingEntry(k, t, inode.mapping, index, order);
+      if (e === null) return VM_FAULT_FALLBACK;
+      // iomap_begin: look the extent up, allocating on a write.
+      let block = this.extent(inode, index, nr);
+      if (block === -2) return VM_FAULT_FALLBACK; // mapped, but not as one aligned extent
+      if (block === -1) {
+        if (!write) {
+          if (order > 0) return VM_FAULT_FALLBACK; // no huge zero page in this model
+          // dax_load_hole(): a zero-page entry and a read-only special PTE.
+          if (!e.associated) {
+            e.zero = true;
+            e.pfn = k.zeroPfn;
+          }
+          insertFileLeaf(k, t, vma, addr, k.zeroPfn, 'pte', false, true);
+          return VM_FAULT_NOPAGE;
+        }
+        block = order === 0 ? this.alloc.alloc(inode.ino) : this.alloc.allocAligned(inode.ino, nr);
+        if (block < 0) return order > 0 ? VM_FAULT_FALLBACK : VM_FAULT_OOM;
+        for (let i = 0; i < nr; i++) inode.blocks.set(index + i, block + i);
+      } else if (write && this.alloc.shareCount(block) > 1) {
+        block = this.breakShare(inode, index, nr); // xfs_reflink_allocate_cow + dax_iomap_copy_around
+        if (block < 0) return order > 0 ? VM_FAULT_FALLBACK : VM_FAULT_OOM;
+      }
+      const pfn = this.dax.directAccess(block);
+      if (pfn < 0) return VM_FAULT_SIGBUS; // dax_direct_access() after kill_dax
+      const shared = !write && this.alloc.shareCount(block) > 1; // IOMAP_F_SHARED
+      const r = yield* this.insertEntry(k, t, inode, e, pfn, shared);
+      if (r !== 0) return r;
+      const policy = k.needPolicy('dax_fault_iter');
+      const head = k.memmap.compoundHead(pfn);
+      if (policy.caps.mapHoldsRef) getPage(k, t, head); // folio_ref_inc(): hold the folio across the insert
+      insertFileLeaf(k, t, vma, addr, pfn, level, write);
+      if (policy.caps.mapHoldsRef) folioPutRefs(k, t, head, 1); // folio_put()
+      return VM_FAULT_NOPAGE;
+    } finally {
+      if (e !== null) this.unlockEntry(k, inode.mapping, e);
+      inode.mmapLock.upRead(t);
+    }
+  }
+
+  /** A write fault on a MAP_PRIVATE DAX mapping: copy into an anonymous page (`dax_fault_cow_page`). */
+  private *cowFault(k: Kernel, t: Task, inode: Inode, vma: Vma, addr: number, index: number): KGen<number> {
+    const pfn = k.ram.alloc();
+    if (pfn < 0) return VM_FAULT_OOM;
+    const src = inode.pfnOf(index);
+    if (src >= 0) {
+      if (!this.dax.alive) {
+        folioPutRefs(k, t, pfn, 1);
+        return VM_FAULT_SIGBUS;
+      }
+      k.ram.bytes(pfn).set(this.dax.media.read(src, 0, PAGE_SIZE));
+    }
+    const cur = vma.mm.pt.lookup(addr);
+    if (cur !== null) {
+      const tlb = new MmuGather();
+      zapLeaf(k, tlb, vma.mm, cur);
+      yield* tlb.finish(k, t);
+    }
+    vma.anon = true;
+    k.memmap.mapcountAdd(pfn, 1);
+    vma.mm.pt.set(addr, 'pte', pfn, PTE_WRITE | PTE_DIRTY | PTE_YOUNG);
+    vma.mm.rss++;
+    return VM_FAULT_NOPAGE;
+  }
+
+  /**
+   * The block of file pages [index, index+nr): -1 for a hole, -2 when they are not one extent
+   * aligned to `nr` (a huge fault then falls back).
+   */
+  private extent(inode: Inode, index: number, nr: number): number {
+    const b0 = inode.blocks.get(index);
+    if (nr === 1) return b0 ?? -1;
+    if (b0 === undefined) {
+      for (let i = 1; i < nr; i++) if (inode.blocks.has(index + i)) return -2;
+      return -1;
+    }
+    if (b0 % nr !== 0) return -2;
+    for (let i = 1; i < nr; i++) if (inode.blocks.get(index + i) !== b0 + i) return -2;
+    return b0;
+  }
+
+  /** Copies shared blocks into new private ones (reflink CoW). Returns the new first block. */
+  private breakShare(inode: Inode, index: number, nr: number): number {
+    const nb = nr === 1 ? this.alloc.alloc(inode.ino) : this.alloc.allocAligned(inode.ino, nr);
+    if (nb < 0) return -1;
+    const media = this.dax.media;
+    for (let i = 0; i < nr; i++) {
+      const old = inode.blocks.get(index + i)!;
+      media.write(media.startPfn + nb + i, 0, media.read(media.startPfn + old, 0, PAGE_SIZE));
+      this.alloc.release(old);
+      inode.blocks.set(index + i, nb + i);
+    }
+    return nb;
+  }
+
+  // ---- break_layouts, truncate, hole punch ---------------------------------------------------
+
+  /**
+   * `dax_layout_busy_page_range()`: unmaps the range from every VMA (`unmap_mapping_pages`),
+   * then returns the first busy folio (the design's test) among its entries, or -1. Pre-6.15
+   * designs return at once when `!mapping_mapped()`.
+   */
+  *layoutBusyPage(k: Kernel, t: Task, inode: Inode, first: number, end: number): KGen<number> {
+    const policy = k.needPolicy('dax_layout_busy_page_range');
+    const m = inode.mapping;
+    if (policy.caps.mappingMappedShortcut && !m.mapped()) return -1;
+    yield* unmapMappingPages(k, t, inode, first, end - first);
+    for (const e of m.range(first, end)) {
+      if (e.locked) {
+        // get_unlocked_entry()
+        yield* k.waits.wait(
+          t,
+          m.entryKey(e.index),
+          () => !e.locked || e.deleted,
+          `DAX entry ${m.id}:${e.index}`,
+          { kind: 'entry', fn: 'get_unlocked_entry' },
+        );
+        if (e.deleted) continue;
+      }
+      if (e.zero || !e.associated) continue;
+      for (let pfn = e.pfn; pfn < e.pfn + e.nrPages; ) {
+        const head = k.memmap.compoundHead(pfn);
+        if (policy.layoutPageBusy(k, head)) return head;
+        pfn = head + 2 ** k.memmap.folioOrder(head);
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * `xfs_break_layouts()` → `xfs_break_dax_layouts()` (6.15: `dax_break_layout`): with
+   * `MMAPLOCK_EXCL` held, find a busy page and sleep until it is idle, dropping the lock while
+   * asleep (`xfs_wait_dax_page`), then retry from the start. Returns 0 with the lock held, or
+   * -EINTR (lock released) if a fatal signal arrives.
+   */
+  *breakLayouts(k: Kernel, t: Task, inode: Inode, first: number, end: number): KGen<number> {
+    const policy = k.needPolicy('xfs_break_layouts');
+    yield* inode.mmapLock.downWrite(t);
+    if (!policy.caps.breakLayouts) return 0; // v4.5: no DMA-vs-truncate wait at all
+    for (;;) {
+      const page = yield* this.layoutBusyPage(k, t, inode, first, end);
+      if (page < 0) return 0;
+      const key = policy.layoutWaitKey(page);
+      const idle = () => policy.layoutPageIdle(k, page);
+      // ___wait_var_event(key, idle, TASK_INTERRUPTIBLE, 0, 0, xfs_wait_dax_page(inode))
+      while (!idle()) {
+        if (t.fatal) {
+          inode.mmapLock.upWrite(t);
+          return -Errno.EINTR;
+        }
+        k.waits.prepare(t, key, idle, `page ${page} idle (${inode.name})`, {
+          fn: policy.name === '0based' ? 'wait_page_idle' : 'xfs_break_dax_layouts',
+        });
+        inode.mmapLock.upWrite(t);
+        yield BLOCK;
+        k.waits.finish(t, key);
+        yield* inode.mmapLock.downWrite(t);
+      }
+    }
+  }
+
+  /** `dax_delete_mapping_entry()` for every entry in [first, end): disassociate and erase. */
+  private *deleteEntries(k: Kernel, t: Task, inode: Inode, first: number, end: number): KGen {
+    const policy = k.needPolicy('dax_delete_mapping_entry');
+    const m = inode.mapping;
+    for (const e of m.range(first, end)) {
+      while (e.locked) {
+        yield* k.waits.wait(
+          t,
+          m.entryKey(e.index),
+          () => !e.locked || e.deleted,
+          `DAX entry ${m.id}:${e.index}`,
+          { kind: 'entry', fn: 'get_unlocked_entry' },
+        );
+      }
+      if (e.deleted) continue;
+      if (e.associated && !e.zero) policy.daxDisassociateEntry(k, t, m, e.index, e.pfn, e.order, true);
+      m.entries.delete(e.index);
+      e.deleted = true;
+      k.waits.wake(m.entryKey(e.index)); // put_unlocked_entry(WAKE_ALL)
+    }
+  }
+
+  /** Frees the blocks of file pages [first, end) (`xfs_itruncate_extents` / `xfs_free_file_space`). */
+  private freeBlocks(inode: Inode, first: number, end: number): void {
+    for (const [index, b] of [...inode.blocks]) {
+      if (index >= first && index < end) {
+        inode.blocks.delete(index);
+        this.alloc.release(b);
+      }
+    }
+  }
+
+  /**
+   * `truncate()` → `xfs_vn_setattr_size`: `IOLOCK_EXCL`, `xfs_break_layouts` (MMAPLOCK_EXCL),
+   * `truncate_setsize` (unmap, delete the entries past the end), then free the blocks.
+   */
+  *truncate(k: Kernel, t: Task, inode: Inode, newSize: number): KGen<number> {
+    if (!Number.isInteger(newSize) || newSize < 0)
+      throw new DaxrefError(
+        'BAD_ARGUMENT',
+        'truncate',
+        `size must be a non-negative integer, got ${newSize}`,
+      );
+    yield* inode.iolock.downWrite(t);
+    try {
+      const first = Math.ceil(newSize / PAGE_SIZE);
+      const end = Math.max(Math.ceil(inode.size / PAGE_SIZE), first);
+      if (newSize < inode.size) {
+        const r = yield* this.breakLayouts(k, t, inode, first, end);
+        if (r < 0) return r;
+        try {
+          inode.size = newSize;
+          yield* unmapMappingPages(k, t, inode, first, end - first);
+          yield* this.deleteEntries(k, t, inode, first, end);
+          this.freeBlocks(inode, first, end);
+        } finally {
+          inode.mmapLock.upWrite(t);
+        }
+      } else {
+        inode.size = newSize;
+      }
+      return 0;
+    } finally {
+      inode.iolock.upWrite(t);
+    }
+  }
+
+  /** `fallocate(FALLOC_FL_PUNCH_HOLE)` → `xfs_free_file_space`: the same locking as truncate. */
+  *punchHole(k: Kernel, t: Task, inode: Inode, offset: number, len: number): KGen<number> {
+    if (offset % PAGE_SIZE !== 0 || len % PAGE_SIZE !== 0 || len <= 0 || offset < 0) {
+      throw new DaxrefError(
+        'BAD_ARGUMENT',
+        'punch_hole',
+        `offset ${offset} and length ${len} must be page aligned, length positive`,
+      );
+    }
+    yield* inode.iolock.downWrite(t);
+    try {
+      const first = offset / PAGE_SIZE;
+      const end = first + len / PAGE_SIZE;
+      const r = yield* this.breakLayouts(k, t, inode, first, end);
+      if (r < 0) return r;
+      try {
+        yield* unmapMappingPages(k, t, inode, first, end - first);
+        yield* this.deleteEntries(k, t, inode, first, end);
+        this.freeBlocks(inode, first, end);
+      } finally {
+        inode.mmapLock.upWrite(t);
+      }
+      return 0;
+    } finally {
+      inode.iolock.upWrite(t);
+    }
+  }
+
+  /**
+   * `evict()`: `truncate_inode_pages_final` deletes every entry (1-based: with no wait, so a
+   * page still under DMA is disassociated and its block freed; 6.15 first waits in
+   * `dax_break_layout_final`, uninterruptibly, without dropping locks), then the blocks are freed.
+   */
+  *evict(k: Kernel, t: Task, inode: Inode): KGen {
+    if (inode.evicted) return;
+    const policy = k.needPolicy('evict');
+    if (policy.caps.breakLayoutsOnEvict) {
+      for (;;) {
+        const page = yield* this.layoutBusyPage(k, t, inode, 0, Number.MAX_SAFE_INTEGER);
+        if (page < 0) break;
+        // wait_page_idle_uninterruptible()
+        yield* k.waits.wait(
+          t,
+          policy.layoutWaitKey(page),
+          () => policy.layoutPageIdle(k, page),
+          `page ${page} idle (evict ${inode.name})`,
+          { fn: 'wait_page_idle_uninterruptible' },
+        );
+      }
+    }
+    yield* this.deleteEntries(k, t, inode, 0, Number.MAX_SAFE_INTEGER);
+    if (inode.nlink === 0) this.freeBlocks(inode, 0, Number.MAX_SAFE_INTEGER); // xfs_inactive
+    inode.evicted = true;
+    this.inodes.delete(inode.ino);
+  }
+
+  /** `umount()`: -EBUSY while a file is open or mapped; else every inode is evicted. */
+  *unmount(k: Kernel, t: Task): KGen<number> {
+    for (const inode of this.inodes.values()) if (inode.refs > 0) return -Errno.EBUSY;
+    for (const inode of [...this.inodes.values()]) yield* this.evict(k, t, inode);
+    this.mounted = false;
+    this.dax.holder = null;
+    return 0;
+  }
+
+  /**
+   * `FICLONE` / `xfs_reflink_remap_range`: `dst` shares `src`'s blocks. Both files' IOLOCK and
+   * MMAPLOCK are taken and `dst`'s layouts broken first. -EOPNOTSUPP where the design's kernel
+   * refused reflink on DAX (before v5.19).
+   */
+  *reflink(k: Kernel, t: Task, src: Inode, dst: Inode): KGen<number> {
+    if (!k.needPolicy('reflink').caps.reflink) return -Errno.EOPNOTSUPP;
+    const [a, b] = src.ino < dst.ino ? [src, dst] : [dst, src]; // xfs_lock_two_inodes order
+    yield* a.iolock.downWrite(t);
+    yield* b.iolock.downWrite(t);
+    try {
+      const end = Math.max(Math.ceil(dst.size / PAGE_SIZE), 1);
+      const r = yield* this.breakLayouts(k, t, dst, 0, end);
+      if (r < 0) return r;
+      try {
+        yield* unmapMappingPages(k, t, dst, 0, end);
+        yield* this.deleteEntries(k, t, dst, 0, end);
+        this.freeBlocks(dst, 0, Number.MAX_SAFE_INTEGER);
+        for (const [index, blk] of src.blocks) {
+          this.alloc.share(blk);
+          dst.blocks.set(index, blk);
+        }
+        dst.size = src.size;
+      } finally {
+        dst.mmapLock.upWrite(t);
+      }
+      return 0;
+    } finally {
+      b.iolock.upWrite(t);
+      a.iolock.upWrite(t);
+    }
+  }
+
+  /** `pwrite()` → `dax_iomap_rw`: allocates blocks as needed and copies into the media. */
+  *pwrite(k: Kernel, t: Task, inode: Inode, offset: number, data: Uint8Array): KGen<number> {
+    yield* inode.iolock.downWrite(t);
+    try {
+      let done = 0;
+      while (done < data.length) {
+        const pos = offset + done;
+        const index = Math.floor(pos / PAGE_SIZE);
+        const off = pos % PAGE_SIZE;
+        const n = Math.min(PAGE_SIZE - off, data.length - done);
+        let b = inode.blocks.get(index);
+        if (b === undefined) {
+          b = this.alloc.alloc(inode.ino);
+          if (b < 0) return done > 0 ? done : -Errno.ENOSPC;
+          inode.blocks.set(index, b);
+        } else if (this.alloc.shareCount(b) > 1) {
+          b = this.breakShare(inode, index, 1);
+          if (b < 0) return -Errno.ENOSPC;
+        }
+        const pfn = this.dax.directAccess(b);
+        if (pfn < 0) return done > 0 ? done : -Errno.EIO;
+        if (this.dax.media.isPoisoned(pfn)) return done > 0 ? done : -Errno.EIO;
+        this.dax.media.write(pfn, off, data.subarray(done, done + n));
+        done += n;
+      }
+      inode.size = Math.max(inode.size, offset + data.length);
+      return done;
+    } finally {
+      inode.iolock.upWrite(t);
+    }
+  }
+
+  /** `pread()`: reads through `dax_direct_access`; holes read as zeros; poison is -EIO. */
+  *pread(k: Kernel, t: Task, inode: Inode, offset: number, len: number): KGen<Uint8Array | number> {
+    yield* inode.iolock.downRead(t);
+    try {
+      const out = new Uint8Array(Math.max(0, Math.min(len, inode.size - offset)));
+      let done = 0;
+      while (done < out.length) {
+        const pos = offset + done;
+        const index = Math.floor(pos / PAGE_SIZE);
+        const off = pos % PAGE_SIZE;
+        const n = Math.min(PAGE_SIZE - off, out.length - done);
+        const b = inode.blocks.get(index);
+        if (b !== undefined) {
+          const pfn = this.dax.directAccess(b);
+          if (pfn < 0 || this.dax.media.isPoisoned(pfn)) return -Errno.EIO;
+          out.set(this.dax.media.read(pfn, off, n), done);
+        }
+        done += n;
+      }
+      return out;
+    } finally {
+      inode.iolock.upRead(t);
+    }
+  }
+
+  /**
+   * `xfs_dax_notify_failure()`: on `pre-remove` (unbind, v6.6+) every mapping of the device's
+   * files is invalidated (`invalidate_inode_pages2_range`: unmap and drop the entries), so a
+   * later access refaults into the dead device and gets SIGBUS. On `poison` the mappers of the
+   * failed range are unmapped and signalled (`mf_dax_kill_procs`).
+   */
+  *notifyFailure(
+    k: Kernel,
+    t: Task,
+    startPfn: number,
+    nrPages: number,
+    kind: 'pre-remove' | 'poison',
+  ): KGen<number> {
+    const base = this.dax.media.startPfn;
+    for (const inode of [...this.inodes.values()]) {
+      for (const [index, b] of inode.blocks) {
+        if (base + b < startPfn || base + b >= startPfn + nrPages) continue;
+        yield* unmapMappingPages(k, t, inode, index, 1);
+        if (kind === 'poison') {
+          for (const v of inode.mapping.iMmap) if (!v.mm.dead) signalMappers(k, v.mm.id);
+        }
+      }
+      if (kind === 'pre-remove') {
+        yield* inode.mmapLock.downWrite(t);
+        try {
+          yield* this.deleteEntries(k, t, inode, 0, Number.MAX_SAFE_INTEGER);
+        } finally {
+          inode.mmapLock.upWrite(t);
+        }
+      }
+    }
+    return 0;
+  }
+}
+
+/** Sends SIGBUS to the tasks whose `locals.mm` is the mm with this id (`kill_procs`). */
+function signalMappers(k: Kernel, mmId: number): void {
+  for (const task of k.sched.tasks) {
+    const mm = task.locals.mm as { id: number } | undefined;
+    if (mm !== undefined && mm.id === mmId && !task.signals.includes('SIGBUS')) task.signals.push('SIGBUS');
+  }
+}

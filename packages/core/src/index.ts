@@ -1,0 +1,134 @@
+// @daxref/core: the public surface. Every export is named here; internals are not reachable.
+
+export {
+  Errno,
+  FOLL_GET,
+  FOLL_LONGTERM,
+  FOLL_NOFAULT,
+  FOLL_PIN,
+  FOLL_WRITE,
+  GUP_PIN_COUNTING_BIAS,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  PMD_NR,
+  PMD_ORDER,
+  PUD_NR,
+  PUD_ORDER,
+  VM_FAULT_FALLBACK,
+  VM_FAULT_HWPOISON,
+  VM_FAULT_NOPAGE,
+  VM_FAULT_OOM,
+  VM_FAULT_SIGBUS,
+} from './constants';
+export { CostCounters, type CostSnapshot } from './cost';
+export { FREE_OWNER, type MemoryDevice, type OwnerTag } from './device';
+export { DaxrefError, type DaxrefErrorCode } from './errors';
+export { AddressSpace, DaxEntry } from './fs/address-space';
+export { createDaxDevice, DaxDevice, type DaxHolder } from './fs/dax-device';
+export { BlockAllocator, DaxFs, type DaxFsOptions, Inode } from './fs/dax-fs';
+export { createKernel, type DeviceRange, Kernel, type KernelOptions, RAM_START_PFN } from './kernel';
+export {
+  MAX_PFN,
+  MEMMAP_BYTES_PER_PAGE,
+  MEMMAP_POISON,
+  Memmap,
+  type MemmapRangeInit,
+  type MemmapStats,
+  PG_DAX_SHARED,
+  PG_FREE,
+  PG_HEAD,
+  PG_HWPOISON,
+  PG_RESERVED,
+  PG_STALE,
+  PG_TAIL,
+  PG_ZONE_DEVICE,
+} from './memmap';
+export { memremapPages, memunmapPages } from './memremap';
+export {
+  type GupResult,
+  getUserPages,
+  getUserPagesFast,
+  gupFast,
+  pinUserPages,
+  pinUserPagesFast,
+} from './mm/gup';
+export {
+  type AccessResult,
+  createMm,
+  exitMmap,
+  fork,
+  handleMmFault,
+  insertFileLeaf,
+  type MmapOptions,
+  mmap,
+  mprotect,
+  mremap,
+  munmap,
+  physAccess,
+  rmapAdd,
+  rmapRemove,
+  splitVma,
+  unmapMappingPages,
+  userAccess,
+  vmaMergeable,
+  zapLeaf,
+  zapRange,
+} from './mm/memory';
+export { MmuGather } from './mm/mmu-gather';
+export {
+  folioPutRefs,
+  getPage,
+  gupPutFolio,
+  putPage,
+  putRefs,
+  releasePages,
+  tryGrabFolio,
+  tryGrabFolioFast,
+  unpinUserPage,
+  unpinUserPages,
+} from './mm/page-ref';
+export {
+  type Leaf,
+  levelPages,
+  levelSize,
+  PageTable,
+  PTE_DEVMAP,
+  PTE_DIRTY,
+  PTE_HUGE,
+  PTE_PRESENT,
+  PTE_SPECIAL,
+  PTE_WRITE,
+  PTE_YOUNG,
+  type PteValue,
+  type PtLevel,
+  TASK_SIZE,
+} from './mm/page-table';
+export { RamAllocator } from './mm/ram';
+export { Mm, VM_DAX, VM_HUGEPAGE, VM_READ, VM_SHARED, VM_WRITE, Vma, type VmFile } from './mm/vma';
+export { PercpuRef } from './percpu-ref';
+export { DevPagemap, PgmapRegistry, type PgmapType } from './pgmap';
+export type { Policy, PolicyCaps, PolicyVariant, PutPath } from './policy';
+export { Rng } from './sched/rng';
+export {
+  type Chooser,
+  NonPreemptive,
+  RandomChooser,
+  RoundRobin,
+  type RunResult,
+  type RunStatus,
+  Scheduler,
+  type SchedulerOptions,
+} from './sched/scheduler';
+export {
+  Completion,
+  GracePeriod,
+  KEY_PAGE,
+  KEY_REFCOUNT,
+  pageVarKey,
+  RwSem,
+  type VarKey,
+  VarWaits,
+  type WaitOptions,
+} from './sched/sync';
+export { BLOCK, type Blocker, type KGen, PREEMPT, Task, type TaskState } from './sched/task';
+export { VIOLATION_KINDS, type Violation, type ViolationKind } from './violations';

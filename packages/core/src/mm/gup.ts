@@ -1,0 +1,282 @@
+import {
+  Errno,
+  FOLL_GET,
+  FOLL_LONGTERM,
+  FOLL_NOFAULT,
+  FOLL_PIN,
+  FOLL_WRITE,
+  PAGE_SIZE,
+  VM_FAULT_HWPOISON,
+  VM_FAULT_OOM,
+  VM_FAULT_SIGBUS,
+} from '../constants';
+import { DaxrefError } from '../errors';
+import type { Kernel } from '../kernel';
+import type { DevPagemap } from '../pgmap';
+import { type KGen, PREEMPT, type Task } from '../sched/task';
+import { handleMmFault } from './memory';
+import { gupPutFolio, tryGrabFolio, tryGrabFolioFast } from './page-ref';
+import { PTE_DEVMAP, PTE_DIRTY, PTE_SPECIAL, PTE_WRITE, PTE_YOUNG } from './page-table';
+import type { Mm, Vma } from './vma';
+import { VM_WRITE } from './vma';
+
+/** The outcome of a GUP call: the pages got (their pfns, one per 4 KiB page) or an error. */
+export interface GupResult {
+  /** Pfns of the pages pinned or referenced, in address order. */
+  pfns: number[];
+  /** 0, or the negative errno that stopped the walk (the pages before it are still held). */
+  err: number;
+}
+
+function checkGup(addr: number, nr: number, flags: number): void {
+  if (!Number.isInteger(addr) || addr < 0 || addr % PAGE_SIZE !== 0) {
+    throw new DaxrefError('BAD_ARGUMENT', 'gup', `start 0x${addr.toString(16)} must be page aligned`);
+  }
+  if (!Number.isInteger(nr) || nr <= 0)
+    throw new DaxrefError('BAD_ARGUMENT', 'gup', `nr_pages must be a positive integer, got ${nr}`);
+  if ((flags & (FOLL_GET | FOLL_PIN)) === (FOLL_GET | FOLL_PIN)) {
+    throw new DaxrefError('BAD_ARGUMENT', 'gup', 'FOLL_GET and FOLL_PIN are mutually exclusive');
+  }
+}
+
+/** `check_vma_flags()`: write to a read-only VMA is -EFAULT; FOLL_LONGTERM on FSDAX is -EOPNOTSUPP. */
+function checkVmaFlags(vma: Vma, flags: number): number {
+  if (flags & FOLL_WRITE && !(vma.flags & VM_WRITE)) return -Errno.EFAULT;
+  if (flags & FOLL_LONGTERM && vma.isFsdax) return -Errno.EOPNOTSUPP; // vma_is_fsdax()
+  return 0;
+}
+
+/**
+ * `follow_page_mask()` for one page: the leaf's page if present (and writable for FOLL_WRITE),
+ * grabbed. A devmap leaf first needs a live pgmap reference (`get_dev_pagemap` in
+ * `follow_page_pte` / `follow_devmap_pmd`), kept in `ctx` until the walk ends. Returns the pfn,
+ * -1 when a fault is needed, or a negative errno below -1 (`-1 - errno`).
+ */
+function followPage(
+  k: Kernel,
+  t: Task,
+  vma: Vma,
+  addr: number,
+  flags: number,
+  ctx: { pgmap: DevPagemap | null },
+): number {
+  const leaf = vma.mm.pt.lookup(addr);
+  if (leaf === null) return -1;
+  if (flags & FOLL_WRITE && !(leaf.bits & PTE_WRITE)) return -1;
+  const pfn = leaf.pfn + Math.floor((addr - leaf.start) / PAGE_SIZE);
+  if (leaf.bits & PTE_DEVMAP && k.policy?.caps.gupPgmapRef) {
+    ctx.pgmap = k.pgmaps.getDevPagemap(pfn, ctx.pgmap, t.cpu);
+    if (ctx.pgmap === null) return -1 - Errno.EFAULT;
+  } else if (leaf.bits & PTE_SPECIAL && !(leaf.bits & PTE_DEVMAP) && pfn !== k.zeroPfn) {
+    return -1 - Errno.EFAULT; // a pfn mapping with no struct page
+  }
+  const r = tryGrabFolio(k, t, pfn, 1, flags);
+  if (r < 0) return -1 + r;
+  vma.mm.pt.setBits(leaf.start, leaf.bits | PTE_YOUNG | (flags & FOLL_WRITE ? PTE_DIRTY : 0)); // FOLL_TOUCH
+  return pfn;
+}
+
+/**
+ * `__get_user_pages()` with the mmap_lock held for read: for each page, check the VMA, follow
+ * the page table, fault it in if absent (`faultin_page` → `handle_mm_fault`), grab it.
+ */
+function* getUserPagesLocked(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  nr: number,
+  flags: number,
+  out: number[],
+): KGen<number> {
+  const ctx: { pgmap: DevPagemap | null } = { pgmap: null };
+  try {
+    for (let i = 0; i < nr; i++) {
+      const a = addr + i * PAGE_SIZE;
+      const vma = mm.findVma(a);
+      if (vma === null) return -Errno.EFAULT;
+      const bad = checkVmaFlags(vma, flags);
+      if (bad < 0) return bad;
+      let pfn = followPage(k, t, vma, a, flags, ctx);
+      for (let tries = 0; pfn === -1 && tries < 3; tries++) {
+        if (flags & FOLL_NOFAULT) return -Errno.EFAULT;
+        const r = yield* handleMmFault(k, t, vma, a, (flags & FOLL_WRITE) !== 0);
+        if (r & VM_FAULT_OOM) return -Errno.ENOMEM;
+        if (r & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON)) return -Errno.EFAULT;
+        pfn = followPage(k, t, vma, a, flags, ctx);
+      }
+      if (pfn === -1) return -Errno.EFAULT;
+      if (pfn < -1) return pfn + 1;
+      out.push(pfn);
+      yield PREEMPT; // cond_resched()
+    }
+    return 0;
+  } finally {
+    if (ctx.pgmap !== null) k.pgmaps.putDevPagemap(ctx.pgmap, t.cpu);
+  }
+}
+
+function* gupSlow(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  nr: number,
+  flags: number,
+  out: number[],
+): KGen<number> {
+  yield* mm.mmapLock.downRead(t);
+  try {
+    return yield* getUserPagesLocked(k, t, mm, addr, nr, flags, out);
+  } finally {
+    mm.mmapLock.upRead(t);
+  }
+}
+
+/** `get_user_pages()`: FOLL_GET through the slow path. */
+export function* getUserPages(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  nr: number,
+  flags = 0,
+): KGen<GupResult> {
+  const f = (flags & ~FOLL_PIN) | FOLL_GET;
+  checkGup(addr, nr, f);
+  const pfns: number[] = [];
+  const err = yield* gupSlow(k, t, mm, addr, nr, f, pfns);
+  return { pfns, err };
+}
+
+/** `pin_user_pages()`: FOLL_PIN through the slow path. */
+export function* pinUserPages(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  nr: number,
+  flags = 0,
+): KGen<GupResult> {
+  const f = (flags & ~FOLL_GET) | FOLL_PIN;
+  checkGup(addr, nr, f);
+  const pfns: number[] = [];
+  const err = yield* gupSlow(k, t, mm, addr, nr, f, pfns);
+  return { pfns, err };
+}
+
+/**
+ * gup-fast (`gup_fast` → `gup_fast_pte_range` / `gup_fast_pmd_leaf` / `gup_fast_pud_leaf`)
+ * with IRQs off, so a concurrent zap's TLB-flush IPI waits for it. For each page: read the leaf
+ * locklessly; on a devmap leaf bail for FOLL_LONGTERM, else take a cached pgmap reference; then
+ * (a preemption point: another CPU may zap meanwhile) grab the folio — add-unless-zero — and
+ * re-check the leaf, undoing the grab if it changed. A huge leaf's pages in range are grabbed
+ * in one `try_grab_folio_fast(refs)` when it is not devmap; a devmap huge leaf goes page by page
+ * (`__gup_device_huge`). Returns how many pages it got; the caller falls back to the slow path.
+ */
+export function* gupFast(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  nr: number,
+  flags: number,
+  out: number[],
+): KGen<number> {
+  let pgmap: DevPagemap | null = null;
+  const caps = k.policy?.caps;
+  k.irq.enter(t); // local_irq_save()
+  let got = 0;
+  try {
+    outer: while (got < nr) {
+      const a = addr + got * PAGE_SIZE;
+      const leaf = mm.pt.lookup(a); // ptep_get_lockless()
+      if (leaf === null) break;
+      if (flags & FOLL_WRITE && !(leaf.bits & PTE_WRITE)) break; // pte_access_permitted()
+      const size = leaf.level === 'pte' ? 1 : leaf.level === 'pmd' ? 512 : 2 ** 18;
+      const first = leaf.pfn + Math.floor((a - leaf.start) / PAGE_SIZE);
+      const inLeaf = Math.min(nr - got, size - (first - leaf.pfn));
+      if (leaf.bits & PTE_DEVMAP) {
+        if (flags & FOLL_LONGTERM) break;
+        // __gup_device_huge(): per page, get_dev_pagemap + try_grab_folio_fast(page, 1)
+        for (let i = 0; i < inLeaf; i++) {
+          const pfn = first + i;
+          if (caps?.gupPgmapRef) {
+            pgmap = k.pgmaps.getDevPagemap(pfn, pgmap, t.cpu);
+            if (pgmap === null) break outer; // gup_fast_undo_dev_pagemap: the pages got so far stay
+          }
+          if (i === 0) yield PREEMPT; // between reading the leaf and the grab
+          if (tryGrabFolioFast(k, t, pfn, 1, flags) < 0) break outer;
+          const now = mm.pt.lookup(a);
+          if (now === null || now.pfn !== leaf.pfn || now.bits !== leaf.bits) {
+            gupPutFolio(k, t, pfn, 1, flags);
+            break outer;
+          }
+          out.push(pfn);
+          got++;
+        }
+        continue;
+      }
+      if (leaf.bits & PTE_SPECIAL) break; // pte_special(): no struct page to grab
+      yield PREEMPT; // between reading the leaf and the grab
+      const head = tryGrabFolioFast(k, t, first, inLeaf, flags);
+      if (head < 0) break;
+      const now = mm.pt.lookup(a);
+      if (now === null || now.pfn !== leaf.pfn || now.bits !== leaf.bits) {
+        gupPutFolio(k, t, first, inLeaf, flags);
+        break;
+      }
+      if (flags & FOLL_LONGTERM && k.memmap.isZoneDevice(head)) {
+        // gup_fast_folio_allowed() → folio_is_longterm_pinnable(): false for fsdax (6.15)
+        gupPutFolio(k, t, first, inLeaf, flags);
+        break;
+      }
+      for (let i = 0; i < inLeaf; i++) out.push(first + i);
+      got += inLeaf;
+    }
+  } finally {
+    if (pgmap !== null) k.pgmaps.putDevPagemap(pgmap, t.cpu);
+    k.irq.exit(t); // local_irq_restore()
+  }
+  return got;
+}
+
+function* gupFastThenSlow(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  nr: number,
+  flags: number,
+): KGen<GupResult> {
+  checkGup(addr, nr, flags);
+  const pfns: number[] = [];
+  const got = yield* gupFast(k, t, mm, addr, nr, flags, pfns);
+  if (got === nr) return { pfns, err: 0 };
+  const err = yield* gupSlow(k, t, mm, addr + got * PAGE_SIZE, nr - got, flags, pfns);
+  return { pfns, err };
+}
+
+/** `get_user_pages_fast()`: gup-fast, then the slow path for the rest. */
+export function* getUserPagesFast(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  nr: number,
+  flags = 0,
+): KGen<GupResult> {
+  return yield* gupFastThenSlow(k, t, mm, addr, nr, (flags & ~FOLL_PIN) | FOLL_GET);
+}
+
+/** `pin_user_pages_fast()`: gup-fast, then the slow path for the rest. */
+export function* pinUserPagesFast(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  nr: number,
+  flags = 0,
+): KGen<GupResult> {
+  return yield* gupFastThenSlow(k, t, mm, addr, nr, (flags & ~FOLL_GET) | FOLL_PIN);
+}

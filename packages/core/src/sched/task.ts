@@ -1,0 +1,102 @@
+import { DaxrefError } from '../errors';
+
+/** A task yields this at a preemption point: the scheduler may switch to another task. */
+export const PREEMPT = 0;
+/** A task yields this after registering itself as a waiter: it runs again once woken. */
+export const BLOCK = 1;
+
+/** A kernel path: a generator that yields `PREEMPT` or `BLOCK` and returns its result. */
+export type KGen<T = void> = Generator<number, T, undefined>;
+
+/** Where a task is in its life. */
+export type TaskState = 'runnable' | 'blocked' | 'done' | 'killed';
+
+/** What a blocked task waits for, for the checkers and the trace. */
+export interface Blocker {
+  /** `var` (wait_var_event), `rwsem`, `completion`, `entry` (DAX entry lock), `grace` (RCU / IPI). */
+  readonly kind: 'var' | 'rwsem' | 'completion' | 'entry' | 'grace' | 'timer';
+  /** The kernel function that waits (`___wait_var_event`, `down_write`, …). */
+  readonly fn: string;
+  /** A short description of the object: `page 0x1000 _refcount`, `MMAPLOCK of inode 3`. */
+  readonly what: string;
+  /** The wait's condition: true means the task would proceed if woken. */
+  readonly ready: () => boolean;
+  /** Tasks that hold what this waits for (lock owners), for deadlock cycles. */
+  readonly owners?: () => readonly Task[];
+  /** The wait is part of device teardown (unbind): a hang here is an `unbind-hang`. */
+  readonly teardown?: boolean;
+}
+
+/** A simulated task: one thread of kernel execution, with the CPU it runs on. */
+export class Task {
+  readonly id: number;
+  readonly name: string;
+  readonly cpu: number;
+  state: TaskState = 'runnable';
+  gen: KGen<unknown> | null = null;
+  /** What the body returned, once done. */
+  result: unknown = undefined;
+  /** What the body threw, once done (a model bug or API misuse). */
+  error: unknown = undefined;
+  blocker: Blocker | null = null;
+  /** The task was woken since it last blocked (a wake with no waiter is lost, as in the kernel). */
+  woken = false;
+  /** `local_irq_save` depth (gup-fast). */
+  irqOff = 0;
+  /** `rcu_read_lock` depth. */
+  rcuDepth = 0;
+  /** Outermost irq-off / RCU sections exited, for grace periods. */
+  irqExits = 0;
+  rcuExits = 0;
+  /** Signals delivered and not yet handled (SIGBUS, SIGIO, SIGKILL), in order. */
+  readonly signals: string[] = [];
+  /** A fatal signal is pending. */
+  fatal = false;
+  /** Steps this task ran. */
+  steps = 0;
+  /** Run when the task is killed: the exit path (close files, unpin, unmap). */
+  exitHooks: (() => KGen<unknown>)[] = [];
+  /** Scenario-visible per-task data. */
+  readonly locals: Record<string, unknown> = {};
+  constructor(id: number, name: string, cpu: number) {
+    this.id = id;
+    this.name = name;
+    this.cpu = cpu;
+  }
+
+  /** The task has a signal of this name pending. */
+  hasSignal(sig: string): boolean {
+    return this.signals.includes(sig);
+  }
+
+  /** Takes the first pending signal of this name; true if there was one. */
+  takeSignal(sig: string): boolean {
+    const i = this.signals.indexOf(sig);
+    if (i < 0) return false;
+    this.signals.splice(i, 1);
+    return true;
+  }
+
+  /** Registers what the task waits for; the caller then yields `BLOCK`. */
+  block(blocker: Blocker): void {
+    if (this.state !== 'runnable') {
+      throw new DaxrefError('SCHEDULER', 'sched', `task ${this.name} blocks while ${this.state}`);
+    }
+    this.state = 'blocked';
+    this.blocker = blocker;
+    this.woken = false;
+  }
+
+  /** `try_to_wake_up()`: makes a blocked task runnable; true if it was blocked. */
+  wake(): boolean {
+    if (this.state !== 'blocked') return false;
+    this.state = 'runnable';
+    this.blocker = null;
+    this.woken = true;
+    return true;
+  }
+
+  toString(): string {
+    return `${this.name}#${this.id}`;
+  }
+}
