@@ -11,7 +11,7 @@ import { DaxrefError } from '../errors';
 import type { Kernel } from '../kernel';
 import { insertFileLeaf, unmapMappingPages, zapLeaf } from '../mm/memory';
 import { MmuGather } from '../mm/mmu-gather';
-import { folioPutRefs, getPage } from '../mm/page-ref';
+import { folioPutRefs } from '../mm/page-ref';
 import type { PtLevel } from '../mm/page-table';
 import { PTE_DIRTY, PTE_WRITE, PTE_YOUNG } from '../mm/page-table';
 import { VM_SHARED, type Vma, type VmFile } from '../mm/vma';
@@ -347,7 +347,7 @@ export class DaxFs implements DaxHolder {
       if (r !== 0) return r;
       const policy = k.needPolicy('dax_fault_iter');
       const head = k.memmap.compoundHead(pfn);
-      if (policy.caps.mapHoldsRef) getPage(k, t, head); // folio_ref_inc(): hold the folio across the insert
+      if (policy.caps.mapHoldsRef) k.memmap.refAdd(head, 1); // folio_ref_inc(): hold the folio across the insert (no zero check)
       insertFileLeaf(k, t, vma, addr, pfn, level, write);
       if (policy.caps.mapHoldsRef) folioPutRefs(k, t, head, 1); // folio_put()
       return VM_FAULT_NOPAGE;
