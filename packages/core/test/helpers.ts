@@ -8,17 +8,17 @@ import {
   type DevPagemap,
   FREE_OWNER,
   GUP_PIN_COUNTING_BIAS,
-  type Kernel,
-  type KernelOptions,
   KEY_PAGE,
   KEY_REFCOUNT,
+  type Kernel,
+  type KernelOptions,
   type KGen,
   type MemoryDevice,
   type OwnerTag,
   PG_DAX_SHARED,
-  pageVarKey,
   type Policy,
   type PolicyCaps,
+  pageVarKey,
   type Task,
 } from '../src/index';
 
@@ -123,7 +123,11 @@ export function legacyPolicy(caps: Partial<PolicyCaps> = {}): Policy {
       const mm = k.memmap;
       for (let i = 0; i < 2 ** order; i++) {
         const p = pfn + i;
-        k.warnOnce(trunc && mm.refcount(p) > 1, 'dax_disassociate_entry: trunc && page_ref_count(page) > 1', p);
+        k.warnOnce(
+          trunc && mm.refcount(p) > 1,
+          'dax_disassociate_entry: trunc && page_ref_count(page) > 1',
+          p,
+        );
         if (mm.flags(p) & PG_DAX_SHARED) {
           const left = mm.index(p) - 1;
           mm.setIndex(p, left);

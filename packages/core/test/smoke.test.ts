@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FOLL_WRITE, mmap, createMm, userAccess, pinUserPages, unpinUserPage, munmap } from '../src/index';
+import { createMm, FOLL_WRITE, mmap, munmap, pinUserPages, unpinUserPage, userAccess } from '../src/index';
 import { legacyPolicy, runAlone, setup, zeroBasedPolicy } from './helpers';
 
 describe('smoke', () => {
-  for (const [name, mk] of [['1based', legacyPolicy], ['0based', zeroBasedPolicy]] as const) {
+  for (const [name, mk] of [
+    ['1based', legacyPolicy],
+    ['0based', zeroBasedPolicy],
+  ] as const) {
     it(`${name}: map, pin, truncate waits, unpin`, () => {
       const { k, fs } = setup(mk());
       const f = fs.create('a', 4096 * 4);

@@ -116,6 +116,8 @@ export class Inode implements VmFile {
   readonly iolock: RwSem;
   evicted = false;
   readonly name: string;
+  /** The file lease (`F_SETLEASE`), held by a task, for long-term pins (DOMAIN §5). */
+  lease: Task | null = null;
 
   constructor(fs: DaxFs, ino: number, mappingId: number, name: string) {
     this.fs = fs;
@@ -151,6 +153,8 @@ export class Inode implements VmFile {
 export interface DaxFsOptions {
   /** Name for messages. Default `xfs`. */
   name?: string;
+  /** Lease-break time in ticks (default 1000). */
+  leaseBreakTicks?: number;
 }
 
 /**
@@ -166,8 +170,11 @@ export class DaxFs implements DaxHolder {
   readonly byName = new Map<string, Inode>();
   readonly alloc: BlockAllocator;
   mounted = true;
+  /** `/proc/sys/fs/lease-break-time` in scheduler ticks: how long a lease holder has to let go. */
+  leaseBreakTicks: number;
 
   constructor(k: Kernel, dax: DaxDevice, opts: DaxFsOptions = {}) {
+    this.leaseBreakTicks = opts.leaseBreakTicks ?? 1000;
     this.k = k;
     this.dax = dax;
     this.name = opts.name ?? 'xfs';
@@ -412,6 +419,70 @@ export class DaxFs implements DaxHolder {
     return nb;
   }
 
+  // ---- file leases (fs/locks.c; DOMAIN §5) -----------------------------------------------------
+
+  /** `fcntl(F_SETLEASE, F_WRLCK)`: 0, or -EAGAIN if another task holds the lease. */
+  setLease(k: Kernel, t: Task, inode: Inode): number {
+    if (inode.lease !== null && inode.lease !== t) return -Errno.EAGAIN;
+    inode.lease = t;
+    return 0;
+  }
+
+  /** `fcntl(F_SETLEASE, F_UNLCK)`: releases the lease and wakes a task breaking it. */
+  releaseLease(k: Kernel, t: Task, inode: Inode): void {
+    if (inode.lease !== t)
+      throw new DaxrefError(
+        'BAD_STATE',
+        this.name,
+        `${t} releases a lease on ${inode.name} it does not hold`,
+      );
+    inode.lease = null;
+    k.waits.wake(this.leaseKey(inode));
+  }
+
+  private leaseKey(inode: Inode): string {
+    return `lease:${inode.ino}`;
+  }
+
+  /**
+   * `xfs_break_leased_layouts()` → `__break_lease()`: the holder gets SIGIO and has the
+   * lease-break time to release; past it, the proposal of seed 004 kills it (its exit unpins).
+   * Called with the IOLOCK held; it is dropped while waiting.
+   */
+  *breakLease(k: Kernel, t: Task, inode: Inode): KGen {
+    const holder = inode.lease;
+    if (holder === null || holder === t) return;
+    holder.signals.push('SIGIO'); // lease_break_callback → kill_fasync(SIGIO)
+    const key = this.leaseKey(inode);
+    const deadline = k.sched.now + this.leaseBreakTicks;
+    inode.iolock.upWrite(t);
+    while (
+      inode.lease === holder &&
+      k.sched.now < deadline &&
+      holder.state !== 'done' &&
+      holder.state !== 'killed'
+    ) {
+      k.waits.prepare(t, key, () => inode.lease !== holder, `lease on ${inode.name}`, {
+        fn: '__break_lease',
+      });
+      k.sched.armTimer(t, deadline);
+      try {
+        yield BLOCK;
+      } finally {
+        k.waits.finish(t, key);
+      }
+    }
+    if (inode.lease === holder) {
+      inode.lease = null; // time_out_leases(); the holder is killed (seed 004)
+      const exit = k.sched.kill(holder);
+      if (exit !== null)
+        yield* k.waits.wait(t, exit, () => exit.state === 'done', `exit of ${holder.name}`, {
+          fn: '__break_lease',
+        });
+    }
+    yield* inode.iolock.downWrite(t);
+  }
+
   // ---- break_layouts, truncate, hole punch ---------------------------------------------------
 
   /**
@@ -526,6 +597,7 @@ export class DaxFs implements DaxHolder {
       const first = Math.ceil(newSize / PAGE_SIZE);
       const end = Math.max(Math.ceil(inode.size / PAGE_SIZE), first);
       if (newSize < inode.size) {
+        yield* this.breakLease(k, t, inode);
         const r = yield* this.breakLayouts(k, t, inode, first, end);
         if (r < 0) return r;
         try {
@@ -558,6 +630,7 @@ export class DaxFs implements DaxHolder {
     try {
       const first = offset / PAGE_SIZE;
       const end = first + len / PAGE_SIZE;
+      yield* this.breakLease(k, t, inode);
       const r = yield* this.breakLayouts(k, t, inode, first, end);
       if (r < 0) return r;
       try {

@@ -39,10 +39,18 @@ function checkGup(addr: number, nr: number, flags: number): void {
   }
 }
 
-/** `check_vma_flags()`: write to a read-only VMA is -EFAULT; FOLL_LONGTERM on FSDAX is -EOPNOTSUPP. */
-function checkVmaFlags(vma: Vma, flags: number): number {
+/**
+ * `check_vma_flags()`: write to a read-only VMA is -EFAULT; FOLL_LONGTERM on FSDAX is
+ * -EOPNOTSUPP (`vma_is_fsdax`), unless the design offers leases (DOMAIN §5, the 2019 proposal)
+ * and the caller holds the file's lease.
+ */
+function checkVmaFlags(k: Kernel, t: Task, vma: Vma, flags: number): number {
   if (flags & FOLL_WRITE && !(vma.flags & VM_WRITE)) return -Errno.EFAULT;
-  if (flags & FOLL_LONGTERM && vma.isFsdax) return -Errno.EOPNOTSUPP; // vma_is_fsdax()
+  if (flags & FOLL_LONGTERM && vma.isFsdax) {
+    const leased =
+      k.policy?.caps.leases === true && (vma.file as { lease?: Task | null } | null)?.lease === t;
+    if (!leased) return -Errno.EOPNOTSUPP;
+  }
   return 0;
 }
 
@@ -95,7 +103,7 @@ function* getUserPagesLocked(
       const a = addr + i * PAGE_SIZE;
       const vma = mm.findVma(a);
       if (vma === null) return -Errno.EFAULT;
-      const bad = checkVmaFlags(vma, flags);
+      const bad = checkVmaFlags(k, t, vma, flags);
       if (bad < 0) return bad;
       let pfn = followPage(k, t, vma, a, flags, ctx);
       for (let tries = 0; pfn === -1 && tries < 3; tries++) {

@@ -1,6 +1,6 @@
 import { DaxrefError } from '../errors';
 import { Rng } from './rng';
-import { BLOCK, type KGen, PREEMPT, Task, type TaskState } from './task';
+import { BLOCK, type Blocker, type KGen, PREEMPT, Task, type TaskState } from './task';
 
 /** Picks which runnable task runs next. Strategies (random, PCT, DFS, replay) implement this. */
 export interface Chooser {
@@ -55,6 +55,8 @@ export interface RunResult {
 interface Timer {
   deadline: number;
   task: Task;
+  /** The wait the timer ends; a task that already left it is not woken. */
+  blocker: Blocker;
 }
 
 /** Options of a scheduler. */
@@ -88,6 +90,8 @@ export class Scheduler {
   private runnableCache: Task[] = [];
   /** Called after every step with the task that ran (the checkers and the trace hook in here). */
   onStep: ((t: Task) => void) | null = null;
+  /** Called when a task's body ends (returns or throws); the kernel wakes waiters on the task. */
+  onTaskEnd: ((t: Task) => void) | null = null;
 
   constructor(opts: SchedulerOptions = {}) {
     this.cpus = opts.cpus ?? 2;
@@ -119,9 +123,35 @@ export class Scheduler {
   /** Blocks `t` for `ticks` of simulated time (`schedule_timeout`). */
   *sleep(t: Task, ticks: number, fn = 'schedule_timeout'): KGen {
     const deadline = this.now + ticks;
-    this.timers.push({ deadline, task: t });
     t.block({ kind: 'timer', fn, what: `until tick ${deadline}`, ready: () => this.now >= deadline });
+    this.armTimer(t, deadline);
     yield BLOCK;
+  }
+
+  /** Wakes `t` at `deadline` if it is still in the wait it is blocked in now (a timed wait). */
+  armTimer(t: Task, deadline: number): void {
+    if (t.blocker === null) throw new DaxrefError('SCHEDULER', 'sched', `armTimer: ${t} is not blocked`);
+    this.timers.push({ deadline, task: t, blocker: t.blocker });
+  }
+
+  /**
+   * Kills `t` (SIGKILL): its body is unwound at once (its `finally` blocks release what it
+   * held) and its exit hooks run as a new task, as `do_exit` would (closing files, unpinning,
+   * unmapping). Returns the exit task, or null if `t` had already ended.
+   */
+  kill(t: Task): Task | null {
+    if (t.state === 'done' || t.state === 'killed') return null;
+    t.fatal = true;
+    t.signals.push('SIGKILL');
+    const gen = t.gen;
+    t.gen = null;
+    t.state = 'killed';
+    t.blocker = null;
+    gen?.return(undefined);
+    const hooks = t.exitHooks.splice(0);
+    return this.spawn(`${t.name}:exit`, function* () {
+      for (const h of hooks) yield* h();
+    });
   }
 
   /** Resumes task `t` for one step. Returns false if it could not run. */
@@ -138,6 +168,7 @@ export class Scheduler {
       t.state = 'done';
       t.error = error;
       t.gen = null;
+      this.onTaskEnd?.(t);
       this.onStep?.(t);
       return true;
     }
@@ -146,6 +177,7 @@ export class Scheduler {
       t.state = state === 'killed' ? 'killed' : 'done';
       t.result = r.value;
       t.gen = null;
+      this.onTaskEnd?.(t);
     } else if (r.value === BLOCK) {
       if (state !== 'blocked' && !t.woken) {
         throw new DaxrefError('SCHEDULER', 'sched', `task ${t} yielded BLOCK without registering a waiter`);
@@ -188,7 +220,7 @@ export class Scheduler {
   private fireTimers(): boolean {
     if (this.timers.length === 0) return false;
     let min = Number.POSITIVE_INFINITY;
-    for (const tm of this.timers) if (tm.deadline < min && tm.task.state === 'blocked') min = tm.deadline;
+    for (const tm of this.timers) if (tm.deadline < min && tm.task.blocker === tm.blocker) min = tm.deadline;
     if (min === Number.POSITIVE_INFINITY) {
       this.timers.length = 0;
       return false;
@@ -199,7 +231,7 @@ export class Scheduler {
       const tm = this.timers[i]!;
       if (tm.deadline <= this.now) {
         this.timers.splice(i, 1);
-        if (tm.task.blocker?.kind === 'timer') fired = tm.task.wake() || fired;
+        if (tm.task.blocker === tm.blocker) fired = tm.task.wake() || fired;
       }
     }
     return fired || this.runnable().length > 0;

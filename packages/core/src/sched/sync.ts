@@ -48,8 +48,11 @@ export class VarWaits {
       if (cond()) return 0;
       if (opts.interruptible && t.fatal) return -Errno.EINTR;
       this.prepare(t, key, cond, what, opts);
-      yield BLOCK;
-      this.finish(t, key);
+      try {
+        yield BLOCK;
+      } finally {
+        this.finish(t, key); // also when the task is killed while asleep
+      }
     }
   }
 
@@ -162,9 +165,18 @@ export class RwSem {
   private *enqueue(t: Task, write: boolean, fn: string): KGen {
     this.queue.push({ t, write });
     const ready = () => (write ? this.canWrite(t) : this.canRead(t));
-    while (!ready()) {
-      t.block({ kind: 'rwsem', fn, what: this.name, ready, owners: () => this.owners() });
-      yield BLOCK;
+    let ok = false;
+    try {
+      while (!ready()) {
+        t.block({ kind: 'rwsem', fn, what: this.name, ready, owners: () => this.owners() });
+        yield BLOCK;
+      }
+      ok = true;
+    } finally {
+      if (!ok) {
+        this.dequeue(t); // killed while waiting: leave the queue and let the next waiter in
+        this.wakeFront();
+      }
     }
   }
 
@@ -226,7 +238,7 @@ export class Completion {
   complete(): void {
     if (this.done !== Number.POSITIVE_INFINITY) this.done++;
     if (this.cost !== null) this.cost.wakes++;
-    this.waiters[0]?.wake();
+    for (const w of this.waiters) if (w.wake()) break;
   }
 
   /** `complete_all()`. */
