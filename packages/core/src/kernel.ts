@@ -75,7 +75,9 @@ export class Kernel {
     this.sched = new Scheduler({ cpus: opts.cpus ?? 2, chooser: opts.chooser, maxSteps: opts.maxSteps });
     this.rcu = new GracePeriod('rcu', 'rcu', this.sched);
     this.irq = new GracePeriod('tlb-flush IPI', 'irq', this.sched);
-    this.sched.onTaskEnd = (t) => this.waits.wake(t); // waiters on a task's exit
+    this.sched.onTaskEnd = (t) => {
+      if (this.waits.waiters(t).length > 0) this.waits.wake(t); // waiters on a task's exit
+    };
     const ramPages = opts.ramPages ?? 16384;
     this.memmap.addRange({
       startPfn: RAM_START_PFN,

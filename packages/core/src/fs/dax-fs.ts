@@ -16,7 +16,7 @@ import type { PtLevel } from '../mm/page-table';
 import { PTE_DIRTY, PTE_WRITE, PTE_YOUNG } from '../mm/page-table';
 import { VM_SHARED, type Vma, type VmFile } from '../mm/vma';
 import { RwSem } from '../sched/sync';
-import { BLOCK, type KGen, type Task } from '../sched/task';
+import { BLOCK, type KGen, PREEMPT, type Task } from '../sched/task';
 import { AddressSpace, DaxEntry } from './address-space';
 import type { DaxDevice, DaxHolder } from './dax-device';
 
@@ -326,6 +326,7 @@ export class DaxFs implements DaxHolder {
       }
       e = yield* this.grabMappingEntry(k, t, inode.mapping, index, order);
       if (e === null) return VM_FAULT_FALLBACK;
+      yield PREEMPT; // iomap_begin may sleep (xfs_ilock, block allocation) with the entry locked
       // iomap_begin: look the extent up, allocating on a write.
       let block = this.extent(inode, index, nr);
       if (block === -2) return VM_FAULT_FALLBACK; // mapped, but not as one aligned extent

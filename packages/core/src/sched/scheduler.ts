@@ -157,9 +157,16 @@ export class Scheduler {
   /** Resumes task `t` for one step. Returns false if it could not run. */
   stepTask(t: Task): boolean {
     if (t.state !== 'runnable' || t.gen === null) return false;
+    try {
+      return this.resume(t);
+    } finally {
+      this.now++; // one tick per step, after it ran
+    }
+  }
+
+  private resume(t: Task): boolean {
     this.current = t;
     this.steps++;
-    this.now++;
     t.steps++;
     let r: IteratorResult<number, unknown>;
     try {
