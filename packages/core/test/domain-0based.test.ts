@@ -3,10 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   createMm,
+  Errno,
   FOLL_LONGTERM,
   FOLL_WRITE,
   getUserPages,
   KEY_PAGE,
+  MEMMAP_POISON,
   memunmapPages,
   mmap,
   munmap,
@@ -21,8 +23,6 @@ import {
   unpinUserPage,
   unpinUserPages,
   userAccess,
-  Errno,
-  MEMMAP_POISON,
 } from '../src/index';
 import { PMEM_PFN, runAlone, setup, zeroBasedPolicy } from './helpers';
 
@@ -35,9 +35,15 @@ function mapped(pages = 4) {
   return { ...env, f, mm, addr };
 }
 
-function fault(env: { k: ReturnType<typeof setup>['k']; mm: ReturnType<typeof createMm>; addr: number }, page = 0, write = true) {
+function fault(
+  env: { k: ReturnType<typeof setup>['k']; mm: ReturnType<typeof createMm>; addr: number },
+  page = 0,
+  write = true,
+) {
   const { k, mm, addr } = env;
-  const r = runAlone(k, 'fault', (t) => userAccess(k, t, mm, addr + page * 4096, write, write ? new Uint8Array([7]) : undefined));
+  const r = runAlone(k, 'fault', (t) =>
+    userAccess(k, t, mm, addr + page * 4096, write, write ? new Uint8Array([7]) : undefined),
+  );
   expect(r.ok).toBe(true);
   return (r as { pfn: number }).pfn;
 }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   createMm,
+  Errno,
   FOLL_LONGTERM,
   FOLL_WRITE,
   getUserPages,
@@ -21,7 +22,6 @@ import {
   releasePages,
   unpinUserPage,
   userAccess,
-  Errno,
 } from '../src/index';
 import { legacyPolicy, PMEM_PFN, runAlone, setup } from './helpers';
 
@@ -36,7 +36,9 @@ function mapped(pages = 4, policy = legacyPolicy()) {
 
 function fault(env: ReturnType<typeof mapped>, page = 0, write = true) {
   const { k, mm, addr } = env;
-  const r = runAlone(k, 'fault', (t) => userAccess(k, t, mm, addr + page * 4096, write, write ? new Uint8Array([7]) : undefined));
+  const r = runAlone(k, 'fault', (t) =>
+    userAccess(k, t, mm, addr + page * 4096, write, write ? new Uint8Array([7]) : undefined),
+  );
   expect(r.ok).toBe(true);
   return (r as { pfn: number }).pfn;
 }
@@ -199,7 +201,9 @@ describe('1-based (DOMAIN §2)', () => {
     expect(f.mapping.mapped()).toBe(false);
     runAlone(k, 'trunc', (t) => fs.truncate(k, t, f, 0)); // does not block
     expect(fs.alloc.shareCount(pfn - PMEM_PFN)).toBe(0); // the block is free while pinned
-    expect(k.violations.map((v) => v.rule)).toEqual(['dax_disassociate_entry: trunc && page_ref_count(page) > 1']);
+    expect(k.violations.map((v) => v.rule)).toEqual([
+      'dax_disassociate_entry: trunc && page_ref_count(page) > 1',
+    ]);
   });
 
   it('truncate: unmaps, finds the first page with _refcount > 1, waits for 1 with MMAPLOCK dropped, retries', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DaxrefError, Memmap, MEMMAP_POISON, PG_HEAD, PG_STALE, PG_TAIL, PG_ZONE_DEVICE } from '../src/index';
+import { DaxrefError, MEMMAP_POISON, Memmap, PG_HEAD, PG_STALE, PG_TAIL, PG_ZONE_DEVICE } from '../src/index';
 
 describe('memmap', () => {
   it('describes a range without allocating; reads return the range defaults', () => {
@@ -25,10 +25,16 @@ describe('memmap', () => {
 
   it('rejects misaligned and overlapping ranges, and pfns outside every range, with typed errors', () => {
     const m = new Memmap();
-    expect(() => m.addRange({ startPfn: 3, nrPages: 512, refcount: 0, flags: 0, pgmapId: 0 })).toThrow(/startPfn 3 must be/);
-    expect(() => m.addRange({ startPfn: 0, nrPages: 100, refcount: 0, flags: 0, pgmapId: 0 })).toThrow(/nrPages 100/);
+    expect(() => m.addRange({ startPfn: 3, nrPages: 512, refcount: 0, flags: 0, pgmapId: 0 })).toThrow(
+      /startPfn 3 must be/,
+    );
+    expect(() => m.addRange({ startPfn: 0, nrPages: 100, refcount: 0, flags: 0, pgmapId: 0 })).toThrow(
+      /nrPages 100/,
+    );
     m.addRange({ startPfn: 0, nrPages: 1024, refcount: 0, flags: 0, pgmapId: 0 });
-    expect(() => m.addRange({ startPfn: 512, nrPages: 1024, refcount: 0, flags: 0, pgmapId: 0 })).toThrow(/overlaps/);
+    expect(() => m.addRange({ startPfn: 512, nrPages: 1024, refcount: 0, flags: 0, pgmapId: 0 })).toThrow(
+      /overlaps/,
+    );
     try {
       m.refcount(5000);
       expect.unreachable();
@@ -62,7 +68,9 @@ describe('memmap', () => {
     m.pincountAdd(512, 3);
     m.largeMapcountAdd(512, 1);
     m.entireMapcountAdd(512, 1);
-    expect([m.pincount(512), m.largeMapcount(512), m.entireMapcount(512), m.folioMapcount(512)]).toEqual([3, 1, 1, 1]);
+    expect([m.pincount(512), m.largeMapcount(512), m.entireMapcount(512), m.folioMapcount(512)]).toEqual([
+      3, 1, 1, 1,
+    ]);
     expect(m.maybeDmaPinned(512, 1024)).toBe(true);
     m.splitFolio(512);
     expect(m.compoundHead(600)).toBe(600);

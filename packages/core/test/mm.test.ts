@@ -8,8 +8,8 @@ import {
   mremap,
   munmap,
   PageTable,
-  PTE_WRITE,
   type Policy,
+  PTE_WRITE,
   userAccess,
   VM_WRITE,
 } from '../src/index';
@@ -160,7 +160,9 @@ describe('address spaces and vm_ops (DOMAIN §4 hook points)', () => {
   it('misuse is a typed error with the valid form in the message', () => {
     const { k } = setup(legacyPolicy());
     const mm = createMm(k);
-    expect(() => runAlone(k, 'bad', (t) => mmap(k, t, mm, { length: 100 }))).toThrow(/length 100 must be a positive multiple of 4096/);
+    expect(() => runAlone(k, 'bad', (t) => mmap(k, t, mm, { length: 100 }))).toThrow(
+      /length 100 must be a positive multiple of 4096/,
+    );
     expect(() => runAlone(k, 'bad', (t) => munmap(k, t, mm, 3, 4096))).toThrow(/page aligned/);
   });
 });

@@ -6,6 +6,7 @@ import {
   createMm,
   FOLL_WRITE,
   getUserPages,
+  type Inode,
   type Kernel,
   type Mm,
   mmap,
@@ -16,7 +17,6 @@ import {
   putPage,
   unpinUserPage,
   userAccess,
-  type Inode,
 } from '../src/index';
 import { legacyPolicy, PMEM_PFN, runAlone, setup, zeroBasedPolicy } from './helpers';
 
@@ -80,7 +80,16 @@ class FaultCmd implements Cmd {
   ) {}
   check = (w: Readonly<World>) => w.addr !== null && this.page * 4096 < w.file.size;
   run(_: World, w: World) {
-    const r = runAlone(w.k, 'fault', (t) => userAccess(w.k, t, w.mm, w.addr! + this.page * 4096, this.write, this.write ? new Uint8Array([1]) : undefined));
+    const r = runAlone(w.k, 'fault', (t) =>
+      userAccess(
+        w.k,
+        t,
+        w.mm,
+        w.addr! + this.page * 4096,
+        this.write,
+        this.write ? new Uint8Array([1]) : undefined,
+      ),
+    );
     expect(r.ok).toBe(true);
     check(w);
   }
@@ -95,7 +104,11 @@ class GupCmd implements Cmd {
   check = (w: Readonly<World>) => w.addr !== null && this.page * 4096 < w.file.size;
   run(_: World, w: World) {
     const a = w.addr! + this.page * 4096;
-    const r = runAlone(w.k, 'gup', (t) => (this.pin ? pinUserPagesFast(w.k, t, w.mm, a, 1, FOLL_WRITE) : getUserPages(w.k, t, w.mm, a, 1, FOLL_WRITE)));
+    const r = runAlone(w.k, 'gup', (t) =>
+      this.pin
+        ? pinUserPagesFast(w.k, t, w.mm, a, 1, FOLL_WRITE)
+        : getUserPages(w.k, t, w.mm, a, 1, FOLL_WRITE),
+    );
     expect(r.err).toBe(0);
     for (const pfn of r.pfns) w.held.push({ kind: this.pin ? 'pin' : 'get', pfn });
     check(w);
@@ -154,7 +167,16 @@ function property(mkPolicy: () => Policy, base: number) {
   return fc.property(fc.commands(commands, { maxCommands: 40 }), (cmds) => {
     const env = setup(mkPolicy(), 512);
     const file = env.fs.create('f', PAGES * 4096);
-    const w: World = { k: env.k, fs: env.fs, file, mm: createMm(env.k), addr: null, held: [], base, mapHoldsRef: env.k.policy!.caps.mapHoldsRef };
+    const w: World = {
+      k: env.k,
+      fs: env.fs,
+      file,
+      mm: createMm(env.k),
+      addr: null,
+      held: [],
+      base,
+      mapHoldsRef: env.k.policy!.caps.mapHoldsRef,
+    };
     fc.modelRun(() => ({ model: w, real: w }), cmds);
     // full teardown: drop what is held, unmap, truncate: every count is back at its base
     runAlone(w.k, 'teardown', function* (t) {
