@@ -156,21 +156,20 @@ export class Scheduler {
 
   /** Resumes task `t` for one step. Returns false if it could not run. */
   stepTask(t: Task): boolean {
-    if (t.state !== 'runnable' || t.gen === null) return false;
-    try {
-      return this.resume(t);
-    } finally {
-      this.now++; // one tick per step, after it ran
-    }
+    const gen = t.gen;
+    if (t.state !== 'runnable' || gen === null) return false;
+    const ran = this.resume(t, gen);
+    this.now++; // one tick per step, after it ran
+    return ran;
   }
 
-  private resume(t: Task): boolean {
+  private resume(t: Task, gen: KGen<unknown>): boolean {
     this.current = t;
     this.steps++;
     t.steps++;
     let r: IteratorResult<number, unknown>;
     try {
-      r = t.gen.next();
+      r = gen.next();
     } catch (error) {
       t.state = 'done';
       t.error = error;
