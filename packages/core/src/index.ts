@@ -59,6 +59,7 @@ export {
   fork,
   handleMmFault,
   insertFileLeaf,
+  madviseDontneed,
   type MmapOptions,
   mmap,
   mprotect,

@@ -3,6 +3,7 @@ import {
   createMm,
   exitMmap,
   fork,
+  madviseDontneed,
   mmap,
   mprotect,
   mremap,
@@ -164,5 +165,22 @@ describe('address spaces and vm_ops (DOMAIN §4 hook points)', () => {
       /length 100 must be a positive multiple of 4096/,
     );
     expect(() => runAlone(k, 'bad', (t) => munmap(k, t, mm, 3, 4096))).toThrow(/page aligned/);
+  });
+});
+
+describe('madvise(MADV_DONTNEED)', () => {
+  it('zaps the leaves and keeps the VMA; the next access refaults', () => {
+    const { k, fs } = setup(zeroBasedPolicy());
+    const f = fs.create('f', 2 * 4096);
+    const mm = createMm(k);
+    const a = runAlone(k, 'mmap', (t) => mmap(k, t, mm, { file: f, length: 2 * 4096 }));
+    runAlone(k, 'touch', (t) => userAccess(k, t, mm, a, true, new Uint8Array([1])));
+    const pfn = mm.pt.lookup(a)!.pfn;
+    expect(k.memmap.refcount(pfn)).toBe(1);
+    runAlone(k, 'dontneed', (t) => madviseDontneed(k, t, mm, a, 2 * 4096));
+    expect(mm.pt.lookup(a)).toBeNull();
+    expect(mm.vmas.length).toBe(1);
+    expect(k.memmap.refcount(pfn)).toBe(0);
+    expect(runAlone(k, 'again', (t) => userAccess(k, t, mm, a, false))).toMatchObject({ ok: true, pfn });
   });
 });

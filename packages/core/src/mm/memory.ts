@@ -607,6 +607,25 @@ export function* mremap(
   return to;
 }
 
+/**
+ * `madvise(MADV_DONTNEED)` → `zap_page_range_single()`: zaps the range's leaves (the VMAs
+ * stay), flushing the TLB and dropping the gathered references before it returns.
+ */
+export function* madviseDontneed(k: Kernel, t: Task, mm: Mm, addr: number, length: number): KGen<number> {
+  checkAddr('madvise', addr);
+  checkLen('madvise', length);
+  yield* mm.mmapLock.downRead(t);
+  try {
+    const tlb = new MmuGather();
+    for (const v of mm.vmas)
+      if (v.start < addr + length && addr < v.end) yield* zapRange(k, t, tlb, v, addr, addr + length);
+    yield* tlb.finish(k, t);
+    return 0;
+  } finally {
+    mm.mmapLock.upRead(t);
+  }
+}
+
 /** `exit_mmap()`: the process is gone; every VMA is zapped and removed. */
 export function* exitMmap(k: Kernel, t: Task, mm: Mm): KGen {
   if (mm.dead) return;
