@@ -45,6 +45,7 @@ export function* memunmapPages(k: Kernel, t: Task, pgmap: DevPagemap): KGen {
   yield* pgmap.done.wait(t, { teardown: true });
   k.memmap.removeRange(pgmap.startPfn, pgmap.nrPages);
   pgmap.removed = true;
+  k.pgmaps.remove(pgmap);
   k.anyRemoved = true;
   const i = k.devices.findIndex((d) => d.pgmapId === pgmap.id);
   if (i >= 0) k.devices.splice(i, 1);

@@ -49,17 +49,14 @@ export class DevPagemap {
  */
 export class PgmapRegistry {
   private readonly byId: (DevPagemap | undefined)[] = [undefined];
+  private readonly live: DevPagemap[] = [];
+  private readonly freeIds: number[] = [];
   cost: CostCounters | null = null;
 
   /** Registers a pgmap (`devm_memremap_pages` → `xa_store_range`). */
   add(type: PgmapType, startPfn: number, nrPages: number, cpus: number, owner: string): DevPagemap {
-    for (const p of this.byId) {
-      if (
-        p !== undefined &&
-        !p.removed &&
-        startPfn < p.startPfn + p.nrPages &&
-        p.startPfn < startPfn + nrPages
-      ) {
+    for (const p of this.live) {
+      if (startPfn < p.startPfn + p.nrPages && p.startPfn < startPfn + nrPages) {
         throw new DaxrefError(
           'PFN_RANGE',
           'pgmap',
@@ -67,11 +64,25 @@ export class PgmapRegistry {
         );
       }
     }
-    if (this.byId.length > 0xffff) throw new DaxrefError('BAD_STATE', 'pgmap', 'more than 65535 pgmaps');
-    const pgmap = new DevPagemap(this.byId.length, type, startPfn, nrPages, cpus, owner);
+    // The id is the model's stand-in for the pgmap pointer in struct page: an id whose struct
+    // pages were all removed can be handed out again (lowest first, deterministic).
+    const id = this.freeIds.length > 0 ? this.freeIds.shift()! : this.byId.length;
+    if (id > 0xffff) throw new DaxrefError('BAD_STATE', 'pgmap', 'more than 65535 live pgmaps');
+    const pgmap = new DevPagemap(id, type, startPfn, nrPages, cpus, owner);
     pgmap.ref.cost = this.cost;
-    this.byId.push(pgmap);
+    if (id === this.byId.length) this.byId.push(pgmap);
+    else this.byId[id] = pgmap;
+    this.live.push(pgmap);
     return pgmap;
+  }
+
+  /** Forgets a pgmap whose memory was removed (`memunmap_pages` → `xa_store_range(NULL)`). */
+  remove(pgmap: DevPagemap): void {
+    const i = this.live.indexOf(pgmap);
+    if (i < 0) throw new DaxrefError('BAD_STATE', 'pgmap', `pgmap ${pgmap.id} is not registered`);
+    this.live.splice(i, 1);
+    this.freeIds.push(pgmap.id);
+    this.freeIds.sort((a, b) => a - b);
   }
 
   /** The pgmap with this id. */
@@ -81,17 +92,14 @@ export class PgmapRegistry {
     return p;
   }
 
-  /** Every pgmap ever registered. */
+  /** The registered (not removed) pgmaps. */
   all(): readonly DevPagemap[] {
-    return this.byId.filter((p): p is DevPagemap => p !== undefined);
+    return this.live;
   }
 
-  /** The live (not removed) pgmap covering `pfn` (`xa_load(&pgmap_array, pfn)`), or null. */
+  /** The registered pgmap covering `pfn` (`xa_load(&pgmap_array, pfn)`), or null. */
   lookup(pfn: number): DevPagemap | null {
-    for (let i = 1; i < this.byId.length; i++) {
-      const p = this.byId[i]!;
-      if (!p.removed && p.contains(pfn)) return p;
-    }
+    for (const p of this.live) if (p.contains(pfn)) return p;
     return null;
   }
 

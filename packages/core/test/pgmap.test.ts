@@ -43,3 +43,18 @@ describe('get_dev_pagemap', () => {
     expect(reg.getDevPagemap(5000, null, 0)).toBeNull();
   });
 });
+
+describe('pgmap registry', () => {
+  it('forgets removed pgmaps and reuses their ids lowest first', () => {
+    const reg = new PgmapRegistry();
+    const a = reg.add('fsdax', 0, 1024, 2, 'a');
+    const b = reg.add('fsdax', 1024, 1024, 2, 'b');
+    reg.remove(a);
+    expect(reg.lookup(10)).toBeNull();
+    expect(reg.all()).toEqual([b]);
+    const c = reg.add('fsdax', 0, 512, 2, 'c');
+    expect(c.id).toBe(a.id);
+    expect(reg.get(c.id)).toBe(c);
+    expect(() => reg.remove(a)).toThrow(/not registered/);
+  });
+});
