@@ -1,0 +1,33 @@
+import type { PolicyVariant } from '@daxref/core';
+
+/** The variant ids of the 0-based design. */
+export type ZeroBasedVariantId = 'v6.15' | 'dan-2022' | 'dan-2022-pin-only' | 'ralph-rfc';
+
+/** The variants of `0based`, as `daxref list` shows them (DOMAIN §3). */
+export const zeroBasedVariants: readonly PolicyVariant[] = Object.freeze([
+  {
+    id: 'v6.15',
+    description:
+      'idle at 0; a PTE/PMD mapping holds a folio reference and a mapcount; break_layouts waits for ref 0, also after munmap and on evict',
+    source: 'Linux 6.15 (Alistair Popple, "fs/dax: Fix ZONE_DEVICE page reference counts")',
+    default: true,
+  },
+  {
+    id: 'dan-2022',
+    description:
+      'the DAX entry holds a page reference and pgmap references from associate to delete; break_layouts waits for 2→1',
+    source: 'Dan Williams, "Fix the DAX-gup mistake" v2 (Sept 2022, never merged); seed 000',
+  },
+  {
+    id: 'dan-2022-pin-only',
+    description:
+      'dan-2022, but break_layouts waits only for !page_maybe_dma_pinned(): a FOLL_GET holder slips past',
+    source: 'Dan Williams, "Fix the DAX-gup mistake" v1 (2022); seed 000',
+  },
+  {
+    id: 'ralph-rfc',
+    description:
+      'pages inserted at refcount 0 with no map-time reference: GUP on a mapped page fails, get_page hits VM_BUG_ON',
+    source: 'Ralph Campbell, RFC "mm: remove extra ZONE_DEVICE struct page refcount" (2020); seed 003',
+  },
+]);
