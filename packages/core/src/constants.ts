@@ -30,6 +30,7 @@ export const Errno = {
   EPERM: 1,
   EINTR: 4,
   EIO: 5,
+  ENXIO: 6,
   EAGAIN: 11,
   ENOMEM: 12,
   EFAULT: 14,

@@ -61,17 +61,31 @@ describe('DAX filesystem', () => {
     expect(k.memmap.refcount(k.zeroPfn)).toBe(1); // the zero page was never referenced by its mapping
   });
 
-  it('a 1 GiB fault maps a PUD leaf over an order-18 folio', () => {
+  it('fsdax has no 1 GiB faults (dax_iomap_fault): a PUD-sized mapping falls back to PMD leaves', () => {
     const { k, fs } = setup(zeroBasedPolicy(), 2 ** 19);
     const f = fs.create('huge', 2 ** 30);
     const mm = createMm(k);
     const a = runAlone(k, 'mmap', (t) => mmap(k, t, mm, { file: f, length: 2 ** 30 }));
     runAlone(k, 'write', (t) => userAccess(k, t, mm, a + 12345 * 4096, true, new Uint8Array([1])));
-    const leaf = mm.pt.lookup(a)!;
-    expect(leaf.level).toBe('pud');
-    expect(k.memmap.folioOrder(leaf.pfn)).toBe(18);
-    expect(k.memmap.refcount(leaf.pfn)).toBe(1);
-    expect(mm.rss).toBe(2 ** 18);
+    const leaf = mm.pt.lookup(a + 12345 * 4096)!;
+    expect(leaf.level).toBe('pmd');
+    expect(leaf.pfn % 512).toBe(0);
+    expect(k.memmap.folioOrder(leaf.pfn)).toBe(9);
+    expect(mm.rss).toBe(512);
+  });
+
+  it('a huge fault over an extent whose pfn is not PMD-aligned falls back to PTEs', () => {
+    const { k, fs } = setup(zeroBasedPolicy());
+    const f = fs.create('f', 2 * 1024 * 1024);
+    // fill the file with 4 KiB writes: its blocks are contiguous but start one block off alignment
+    const pad = fs.create('pad');
+    runAlone(k, 'pad', (t) => fs.pwrite(k, t, pad, 0, new Uint8Array(1)));
+    runAlone(k, 'fill', (t) => fs.pwrite(k, t, f, 0, new Uint8Array(2 * 1024 * 1024)));
+    const mm = createMm(k);
+    const a = runAlone(k, 'mmap', (t) => mmap(k, t, mm, { file: f, length: 2 * 1024 * 1024 }));
+    runAlone(k, 'read', (t) => userAccess(k, t, mm, a, false));
+    expect(mm.pt.lookup(a)!.level).toBe('pte');
+    expect(k.violations).toEqual([]);
   });
 
   it('a fault waits for a locked DAX entry (wait_entry_unlocked) and is woken when it is unlocked', () => {

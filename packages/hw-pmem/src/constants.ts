@@ -1,3 +1,5 @@
+import { Errno } from '@daxref/core';
+
 /** 4 KiB: `PAGE_SIZE`. */
 export const SZ_4K = 4096;
 /** 2 MiB: `HPAGE_PMD_SIZE`, and the memory-hotplug subsection (`SUBSECTION_SIZE`). */
@@ -59,5 +61,5 @@ export function formatBytes(n: number): string {
   return `${n} B`;
 }
 
-/** `ENXIO` (core's `Errno` does not list it): what `memory_failure()` returns for memory it does not manage. */
-export const ENXIO = 6;
+/** `ENXIO`: what `memory_failure()` returns for memory it does not manage (core's `Errno.ENXIO`). */
+export const ENXIO = Errno.ENXIO;

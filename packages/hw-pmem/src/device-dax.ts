@@ -38,6 +38,8 @@ export class DeviceDaxFile implements VmFile {
   readonly mapping: AddressSpace;
   /** `vma_is_dax()` is true for device-dax (the inode has `S_DAX`). */
   readonly dax = true;
+  /** …but `vma_is_fsdax()` is false: no filesystem, no FSDAX pin restrictions, no fsdax `vm_ops`. */
+  readonly devdax = true;
   readonly ns: PmemNamespace;
   readonly daxDev: DaxDevice;
   /** Open file references (descriptors and VMAs). */

@@ -41,7 +41,7 @@ export class DaxDevice {
 
   /** `dax_direct_access(dax_dev, pgoff)`: the pfn of page `pgoff`, or -ENXIO once killed or gone. */
   directAccess(pgoff: number): number {
-    if (!this.alive || !this.media.present()) return -Errno.ENODEV;
+    if (!this.alive || !this.media.present()) return -Errno.ENXIO;
     return this.media.startPfn + pgoff;
   }
 

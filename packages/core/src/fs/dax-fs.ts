@@ -9,6 +9,7 @@ import {
 import { FREE_OWNER } from '../device';
 import { DaxrefError } from '../errors';
 import type { Kernel } from '../kernel';
+import { PG_HWPOISON } from '../memmap';
 import { insertFileLeaf, unmapMappingPages, zapLeaf } from '../mm/memory';
 import { MmuGather } from '../mm/mmu-gather';
 import { folioPutRefs } from '../mm/page-ref';
@@ -50,9 +51,13 @@ export class BlockAllocator {
     return b;
   }
 
-  /** Allocates `n` contiguous blocks aligned to `n` (a PMD or PUD extent); -1 when it cannot. */
+  /**
+   * Allocates `n` contiguous blocks whose first pfn is aligned to `n` pages (a PMD extent:
+   * xfs's extent-size hint for DAX); -1 when it cannot.
+   */
   allocAligned(ino: number, n: number): number {
-    const start = Math.ceil(this.next / n) * n;
+    const base = this.dax.media.startPfn;
+    const start = Math.ceil((base + this.next) / n) * n - base;
     if (start + n > this.dax.nrPages) return -1;
     for (let b = this.next; b < start; b++) this.free.unshift(b);
     this.next = start + n;
@@ -315,6 +320,8 @@ export class DaxFs implements DaxHolder {
     yield* inode.mmapLock.downRead(t);
     let e: DaxEntry | null = null;
     try {
+      // dax_iomap_fault(): fsdax has PTE and PMD faults only; a PUD fault falls back.
+      if (level === 'pud') return VM_FAULT_FALLBACK;
       const order = ORDER_OF[level];
       const nr = 2 ** order;
       const index = vma.pageIndex(addr) - (vma.pageIndex(addr) % nr);
@@ -350,6 +357,7 @@ export class DaxFs implements DaxHolder {
       }
       const pfn = this.dax.directAccess(block);
       if (pfn < 0) return VM_FAULT_SIGBUS; // dax_direct_access() after kill_dax
+      if (pfn % nr !== 0) return VM_FAULT_FALLBACK; // dax_iomap_direct_access: a misaligned pfn cannot be a huge leaf
       const shared = !write && this.alloc.shareCount(block) > 1; // IOMAP_F_SHARED
       const r = yield* this.insertEntry(k, t, inode, e, pfn, shared);
       if (r !== 0) return r;
@@ -401,7 +409,7 @@ export class DaxFs implements DaxHolder {
       for (let i = 1; i < nr; i++) if (inode.blocks.has(index + i)) return -2;
       return -1;
     }
-    if (b0 % nr !== 0) return -2;
+    if ((this.dax.media.startPfn + b0) % nr !== 0) return -2; // the huge leaf needs an aligned pfn
     for (let i = 1; i < nr; i++) if (inode.blocks.get(index + i) !== b0 + i) return -2;
     return b0;
   }
@@ -550,8 +558,12 @@ export class DaxFs implements DaxHolder {
     }
   }
 
-  /** `dax_delete_mapping_entry()` for every entry in [first, end): disassociate and erase. */
-  private *deleteEntries(k: Kernel, t: Task, inode: Inode, first: number, end: number): KGen {
+  /**
+   * `dax_delete_mapping_entry()` for every entry in [first, end): disassociate and erase.
+   * `trunc` is true for truncate and evict (`__dax_invalidate_entry(..., trunc)`), false for an
+   * invalidation (`invalidate_inode_pages2_range`).
+   */
+  private *deleteEntries(k: Kernel, t: Task, inode: Inode, first: number, end: number, trunc = true): KGen {
     const policy = k.needPolicy('dax_delete_mapping_entry');
     const m = inode.mapping;
     for (const e of m.range(first, end)) {
@@ -565,7 +577,7 @@ export class DaxFs implements DaxHolder {
         );
       }
       if (e.deleted) continue;
-      if (e.associated && !e.zero) policy.daxDisassociateEntry(k, t, m, e.index, e.pfn, e.order, true);
+      if (e.associated && !e.zero) policy.daxDisassociateEntry(k, t, m, e.index, e.pfn, e.order, trunc);
       m.entries.delete(e.index);
       e.deleted = true;
       k.waits.wake(m.entryKey(e.index)); // put_unlocked_entry(WAKE_ALL)
@@ -793,13 +805,14 @@ export class DaxFs implements DaxHolder {
         if (base + b < startPfn || base + b >= startPfn + nrPages) continue;
         yield* unmapMappingPages(k, t, inode, index, 1);
         if (kind === 'poison') {
+          k.memmap.setFlags(base + b, PG_HWPOISON); // mf_dax_kill_procs → SetPageHWPoison
           for (const v of inode.mapping.iMmap) if (!v.mm.dead) signalMappers(k, v.mm.id);
         }
       }
       if (kind === 'pre-remove') {
         yield* inode.mmapLock.downWrite(t);
         try {
-          yield* this.deleteEntries(k, t, inode, 0, Number.MAX_SAFE_INTEGER);
+          yield* this.deleteEntries(k, t, inode, 0, Number.MAX_SAFE_INTEGER, false);
         } finally {
           inode.mmapLock.upWrite(t);
         }

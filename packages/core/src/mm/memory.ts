@@ -375,7 +375,7 @@ export function* mmap(k: Kernel, t: Task, mm: Mm, opts: MmapOptions): KGen<numbe
     const vma = new Vma(k.allocId(), mm, addr, addr + opts.length, flags, file, offset / PAGE_SIZE);
     if (file !== null) {
       file.get();
-      if (file.dax && k.policy !== null) {
+      if (vma.isFsdax && k.policy !== null) {
         const err = k.policy.fileMmap(k, t, vma);
         if (err < 0) {
           yield* file.put(k, t);
@@ -395,7 +395,7 @@ function vmOpen(k: Kernel, t: Task, vma: Vma): void {
   if (vma.file !== null) {
     vma.file.get();
     vma.file.mapping.iMmap.add(vma);
-    if (vma.isDax && k.policy !== null) k.policy.vmaOpen(k, t, vma);
+    if (vma.isFsdax && k.policy !== null) k.policy.vmaOpen(k, t, vma);
   }
 }
 
@@ -422,7 +422,7 @@ function* removeVma(k: Kernel, t: Task, vma: Vma): KGen {
   vma.dead = true;
   if (vma.file !== null) {
     vma.file.mapping.iMmap.delete(vma);
-    if (vma.isDax && k.policy !== null) k.policy.vmaClose(k, t, vma);
+    if (vma.isFsdax && k.policy !== null) k.policy.vmaClose(k, t, vma);
     yield* vma.file.put(k, t);
   }
 }
@@ -471,7 +471,7 @@ export function* munmap(k: Kernel, t: Task, mm: Mm, addr: number, length: number
 export function vmaMergeable(k: Kernel, a: Vma, b: Vma): boolean {
   if (a.end !== b.start || a.flags !== b.flags || a.file !== b.file || a.anon !== b.anon) return false;
   if (a.file !== null && a.pgoff + (a.end - a.start) / PAGE_SIZE !== b.pgoff) return false;
-  if (a.isDax && k.policy?.caps.vmaOpenClose) return false;
+  if (a.isFsdax && k.policy?.caps.vmaOpenClose) return false;
   return true;
 }
 

@@ -23,8 +23,10 @@ export interface VmFile {
   readonly id: number;
   /** The page cache (`file->f_mapping`), with the rmap of VMAs mapping it (`i_mmap`). */
   readonly mapping: AddressSpace;
-  /** `IS_DAX(inode)`. */
+  /** `IS_DAX(inode)`, or a device-dax character device. */
   readonly dax: boolean;
+  /** A device-dax character device (`/dev/daxX.Y`), not a file of a DAX filesystem (`vma_is_fsdax()` is false). */
+  readonly devdax?: boolean;
   /** `vm_ops->huge_fault` / `->fault` for the leaf size `level`: returns a `VM_FAULT_*` set. */
   fault(k: Kernel, t: Task, vma: Vma, addr: number, write: boolean, level: PtLevel): KGen<number>;
   /** `get_file()`. */
@@ -72,9 +74,9 @@ export class Vma {
     return (this.flags & VM_DAX) !== 0;
   }
 
-  /** `vma_is_fsdax()`: a DAX file mapping (the only DAX VMAs this model has). */
+  /** `vma_is_fsdax()`: a DAX mapping of a filesystem file (device-dax is not). */
   get isFsdax(): boolean {
-    return this.isDax;
+    return this.isDax && this.file?.devdax !== true;
   }
 
   /** The file page index `addr` maps (`linear_page_index`). */
