@@ -1,5 +1,8 @@
 // @daxref/core: the public surface. Every export is named here; internals are not reachable.
 
+export { checkDmaLanding, type DmaOwnerCheck, type DmaTransfer, dmaOwnerCheck } from './check/dma';
+export { classifyHangs } from './check/hangs';
+export { RefLedger, type RefRecord } from './check/ledger';
 export {
   Errno,
   FOLL_GET,
@@ -23,6 +26,39 @@ export {
 export { CostCounters, type CostSnapshot } from './cost';
 export { FREE_OWNER, type MemoryDevice, type OwnerTag } from './device';
 export { DaxrefError, type DaxrefErrorCode } from './errors';
+export {
+  PctStrategy,
+  RandomStrategy,
+  ReplayStrategy,
+  StrategyChooser,
+  scheduleSeed,
+} from './explore/choosers';
+export { type ExploreOptions, type ExploreResult, explore, shardUnits } from './explore/explore';
+export { type Footprint, FootprintCollector, independent, startFootprints } from './explore/footprint';
+export { exploreParallel, type ParallelOptions, type WorkerTask } from './explore/parallel';
+export { type ReplayOptions, type ReplayResult, replay, selfCheck } from './explore/replay';
+export {
+  type RunExtras,
+  type RunWithKernel,
+  runSchedule,
+  type ScheduleOutcome,
+  type ScheduleStatus,
+} from './explore/run';
+export type { ModuleRef, PolicyFactory, Scenario, ScenarioTask, Verdict } from './explore/scenario';
+export { type ScheduleSize, type ShrinkResult, shrink } from './explore/shrink';
+export { decodeSchedule, encodeSchedule, TOKEN_PREFIX } from './explore/token';
+export {
+  defaultLength,
+  type Merged,
+  mergeUnits,
+  planUnits,
+  runUnits,
+  type StrategyName,
+  type StrategyParams,
+  type UnitFailure,
+  type UnitResult,
+  type UnitSpec,
+} from './explore/units';
 export { AddressSpace, DaxEntry } from './fs/address-space';
 export { createDaxDevice, DaxDevice, type DaxHolder } from './fs/dax-device';
 export { BlockAllocator, DaxFs, type DaxFsOptions, Inode } from './fs/dax-fs';
@@ -32,6 +68,8 @@ export {
   MEMMAP_BYTES_PER_PAGE,
   MEMMAP_POISON,
   Memmap,
+  type MemmapField,
+  type MemmapObserver,
   type MemmapRangeInit,
   type MemmapStats,
   PG_DAX_SHARED,
@@ -59,8 +97,8 @@ export {
   fork,
   handleMmFault,
   insertFileLeaf,
-  madviseDontneed,
   type MmapOptions,
+  madviseDontneed,
   mmap,
   mprotect,
   mremap,
@@ -132,4 +170,8 @@ export {
   type WaitOptions,
 } from './sched/sync';
 export { BLOCK, type Blocker, type KGen, PREEMPT, Task, type TaskState } from './sched/task';
+export type { StepEnd, TraceEvent, TraceLog } from './trace/events';
+export { type ChromeTraceEvent, formatChromeTrace, formatTraceText } from './trace/format';
+export { type KernelHooks, kcall } from './trace/hooks';
+export { type ObserverOptions, RunObserver } from './trace/observer';
 export { VIOLATION_KINDS, type Violation, type ViolationKind } from './violations';

@@ -8,6 +8,7 @@ import type { Policy } from './policy';
 import { type Chooser, type RunResult, Scheduler } from './sched/scheduler';
 import { GracePeriod, VarWaits } from './sched/sync';
 import type { KGen, Task } from './sched/task';
+import type { KernelHooks } from './trace/hooks';
 import type { Violation, ViolationKind } from './violations';
 
 /** Options of `createKernel`. */
@@ -67,6 +68,8 @@ export class Kernel {
   /** Some device memory was removed: accesses check `pfn_valid()` first. */
   anyRemoved = false;
   cost: CostCounters | null = null;
+  /** Explorer / checker / trace hooks at kernel entry points, or null (one null check when off). */
+  hooks: KernelHooks | null = null;
   private readonly warned = new Set<string>();
   private nextId = 1;
 

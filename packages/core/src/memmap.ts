@@ -74,6 +74,11 @@ class Section {
   described = 0;
 }
 
+/** A struct page field the memmap reports changes of. */
+export type MemmapField = 'refcount' | 'mapcount' | 'mapping' | 'index' | 'flags';
+/** Called before or after a field write with the old and new value (`Memmap.onChange`). */
+export type MemmapObserver = (pfn: number, field: MemmapField, before: number, after: number) => void;
+
 /** Memory the memmap holds, for the scale targets. */
 export interface MemmapStats {
   /** Pages covered by described ranges. */
@@ -103,6 +108,8 @@ export class Memmap {
   private describedPages = 0;
   /** Attached cost counters, or null (the default: counting costs one null check). */
   cost: CostCounters | null = null;
+  /** Field-change observer (trace, reference ledger), or null: one null check per write when off. */
+  onChange: MemmapObserver | null = null;
 
   /** Describes a range of struct pages (`memmap_init_zone_device`, or RAM at boot). */
   addRange(init: MemmapRangeInit): void {
@@ -242,6 +249,7 @@ export class Memmap {
     const i = pfn & CHUNK_MASK;
     const v = c.ref[i]! + d;
     c.ref[i] = v;
+    if (this.onChange !== null) this.onChange(pfn, 'refcount', v - d, v);
     const cost = this.cost;
     if (cost !== null) {
       cost.atomics++;
@@ -252,6 +260,7 @@ export class Memmap {
 
   /** `set_page_count()` / `init_page_count()`: a plain store. */
   setRefcount(pfn: number, v: number): void {
+    if (this.onChange !== null) this.onChange(pfn, 'refcount', this.refcount(pfn), v);
     this.chunk(pfn).ref[pfn & CHUNK_MASK] = v;
   }
 
@@ -269,6 +278,7 @@ export class Memmap {
     const i = pfn & CHUNK_MASK;
     const v = c.mapcount[i]! + d;
     c.mapcount[i] = v;
+    if (this.onChange !== null) this.onChange(pfn, 'mapcount', v - d, v);
     if (this.cost !== null) {
       this.cost.atomics++;
       this.cost.touch(pfn);
@@ -286,6 +296,7 @@ export class Memmap {
 
   /** Sets `page->mapping`. */
   setMapping(pfn: number, id: number): void {
+    if (this.onChange !== null) this.onChange(pfn, 'mapping', this.mapping(pfn), id);
     this.chunk(pfn).mapping[pfn & CHUNK_MASK] = id;
   }
 
@@ -297,6 +308,7 @@ export class Memmap {
 
   /** Sets `page->index` / `page->share`. */
   setIndex(pfn: number, v: number): void {
+    if (this.onChange !== null) this.onChange(pfn, 'index', this.index(pfn), v);
     this.chunk(pfn).index[pfn & CHUNK_MASK] = v;
   }
 
@@ -310,12 +322,14 @@ export class Memmap {
 
   /** Sets flag bits. */
   setFlags(pfn: number, bits: number): void {
+    if (this.onChange !== null) this.onChange(pfn, 'flags', this.flags(pfn), this.flags(pfn) | bits);
     const c = this.chunk(pfn);
     c.flags[pfn & CHUNK_MASK] = c.flags[pfn & CHUNK_MASK]! | bits;
   }
 
   /** Clears flag bits. */
   clearFlags(pfn: number, bits: number): void {
+    if (this.onChange !== null) this.onChange(pfn, 'flags', this.flags(pfn), this.flags(pfn) & ~bits);
     const c = this.chunk(pfn);
     c.flags[pfn & CHUNK_MASK] = c.flags[pfn & CHUNK_MASK]! & ~bits;
   }
@@ -342,12 +356,24 @@ export class Memmap {
   /** `compound_head()`: the head pfn of the folio holding `pfn`. */
   compoundHead(pfn: number): number {
     const c = this.peek(pfn);
-    if (c === null) return pfn;
+    if (c === null) {
+      this.lastFlags = this.defaults(pfn).flags;
+      return pfn;
+    }
     const i = pfn & CHUNK_MASK;
-    if ((c.flags[i]! & PG_TAIL) === 0) return pfn;
+    const f = c.flags[i]!;
+    this.lastFlags = f;
+    if ((f & PG_TAIL) === 0) return pfn;
     const order = c.order[i]!;
     return pfn - (pfn & (2 ** order - 1));
   }
+
+  /**
+   * The flags of the page the last `compoundHead` call read. Zone-device membership is the same
+   * for every page of a folio, so the put path answers `is_zone_device_page()` from it without a
+   * second lookup (the kernel reads `page->flags` once, too).
+   */
+  lastFlags = 0;
 
   /** `folio_order()` of the folio headed by `head`. */
   folioOrder(head: number): number {
