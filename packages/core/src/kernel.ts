@@ -53,6 +53,7 @@ export class Kernel {
   readonly ram: RamAllocator;
   /** The shared zero page (`ZERO_PAGE(0)`): reserved, never freed. */
   readonly zeroPfn: number;
+  private hugeZero = -1;
   readonly violations: Violation[] = [];
   /** Device memory ranges, for `deviceAt`. */
   readonly devices: DeviceRange[] = [];
@@ -97,6 +98,26 @@ export class Kernel {
       this.zoneDeviceOnGet = p.caps.getPageHook;
       this.zoneDeviceOnPut = p.caps.getPageHook;
     }
+  }
+
+  /**
+   * The huge zero folio (`mm_get_huge_zero_folio`): an order-9 RAM folio a read fault of a hole
+   * maps with a PMD, allocated on first use and never freed. Returns its head pfn.
+   */
+  hugeZeroPfn(): number {
+    if (this.hugeZero < 0) {
+      const head = this.ram.allocAligned(512);
+      if (head < 0) throw new DaxrefError('BAD_STATE', 'kernel', 'no RAM left for the huge zero folio');
+      this.memmap.prepCompound(head, 9);
+      this.memmap.setFlags(head, PG_RESERVED);
+      this.hugeZero = head;
+    }
+    return this.hugeZero;
+  }
+
+  /** `is_zero_pfn()` or a page of the huge zero folio. */
+  isZeroPfn(pfn: number): boolean {
+    return pfn === this.zeroPfn || (this.hugeZero >= 0 && pfn >= this.hugeZero && pfn < this.hugeZero + 512);
   }
 
   /** A fresh id for an mm, inode, mapping or file (deterministic). */

@@ -4,7 +4,9 @@ import {
   Errno,
   FOLL_LONGTERM,
   FOLL_WRITE,
+  madviseDontneed,
   mmap,
+  mprotect,
   munmap,
   PTE_SPECIAL,
   PTE_WRITE,
@@ -59,6 +61,32 @@ describe('DAX filesystem', () => {
     expect(mm.pt.lookup(a)!.bits & PTE_WRITE).toBeTruthy();
     expect(k.memmap.refcount(pfn)).toBe(1);
     expect(k.memmap.refcount(k.zeroPfn)).toBe(1); // the zero page was never referenced by its mapping
+  });
+
+  it('a PMD read of a hole maps the huge zero folio; a write replaces it with a PMD of blocks; a PTE fault downgrades it', () => {
+    const { k, fs } = setup(zeroBasedPolicy());
+    const f = fs.create('f', 2 * 2 * 1024 * 1024);
+    const mm = createMm(k);
+    const a = runAlone(k, 'mmap', (t) => mmap(k, t, mm, { file: f, length: 4 * 1024 * 1024 }));
+    expect(runAlone(k, 'read', (t) => userAccess(k, t, mm, a + 4096, false))).toMatchObject({ ok: true });
+    const z = mm.pt.lookup(a)!;
+    expect(z).toMatchObject({ level: 'pmd', pfn: k.hugeZeroPfn() });
+    expect(z.bits & PTE_SPECIAL).toBeTruthy();
+    expect(f.mapping.lookup(0)).toMatchObject({ zero: true, order: 9 });
+    runAlone(k, 'write', (t) => userAccess(k, t, mm, a + 4096, true, new Uint8Array([3])));
+    const leaf = mm.pt.lookup(a)!;
+    expect(leaf.level).toBe('pmd');
+    expect(k.isZeroPfn(leaf.pfn)).toBe(false);
+    expect(k.memmap.refcount(leaf.pfn)).toBe(1);
+    // the second 2 MiB: a huge zero PMD; once mprotect splits the VMA inside it, a write faults a PTE and downgrades it
+    runAlone(k, 'read2', (t) => userAccess(k, t, mm, a + 2 * 1024 * 1024, false));
+    expect(f.mapping.lookup(512)).toMatchObject({ zero: true, order: 9 });
+    runAlone(k, 'split', (t) => mprotect(k, t, mm, a + 4 * 1024 * 1024 - 4096, 4096, { write: false }));
+    runAlone(k, 'zap', (t) => madviseDontneed(k, t, mm, a + 2 * 1024 * 1024, 2 * 1024 * 1024));
+    runAlone(k, 'write2', (t) => userAccess(k, t, mm, a + 2 * 1024 * 1024, true, new Uint8Array([4])));
+    expect(mm.pt.lookup(a + 2 * 1024 * 1024)!.level).toBe('pte');
+    expect(f.mapping.lookup(512)).toMatchObject({ zero: false, order: 0 });
+    expect(k.violations).toEqual([]);
   });
 
   it('fsdax has no 1 GiB faults (dax_iomap_fault): a PUD-sized mapping falls back to PMD leaves', () => {
@@ -190,9 +218,9 @@ describe('DAX filesystem', () => {
       fs.setLease(k, t, f);
       const a = yield* mmap(k, t, mm, { file: f, length: 4096 });
       const r = yield* pinUserPages(k, t, mm, a, 1, FOLL_LONGTERM | FOLL_WRITE);
-      t.exitHooks.push(function* () {
-        unpinUserPages(k, t, r.pfns);
-        yield* munmap(k, t, mm, a, 4096);
+      t.exitHooks.push(function* (exit) {
+        unpinUserPages(k, exit, r.pfns);
+        yield* munmap(k, exit, mm, a, 4096);
       });
       for (;;) yield* k.sched.sleep(t, 1000);
     });

@@ -258,8 +258,8 @@ describe('lease-break (DOMAIN §5, opt-in)', () => {
     const holder = k.spawn('T1 holder', function* (t) {
       fs.setLease(k, t, m.file);
       const p = yield* pinUserPages(k, t, m.mm, m.addr, 1, FOLL_WRITE | FOLL_LONGTERM);
-      t.exitHooks.push(function* () {
-        unpinUserPages(k, k.sched.current!, p.pfns);
+      t.exitHooks.push(function* (exit) {
+        unpinUserPages(k, exit, p.pfns);
       });
       yield* k.waits.wait(t, 'never', () => false, 'ignores SIGIO');
     });

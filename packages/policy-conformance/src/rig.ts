@@ -85,8 +85,8 @@ export function* unbindDevice(k: Kernel, t: Task, dax: DaxDevice): KGen {
  */
 export function adoptMm(k: Kernel, t: Task, mm: Mm): void {
   t.locals.mm = mm;
-  t.exitHooks.push(function* () {
-    yield* exitMmap(k, k.sched.current!, mm);
+  t.exitHooks.push(function* (exit) {
+    yield* exitMmap(k, exit, mm);
   });
 }
 

@@ -252,6 +252,17 @@ export class DaxFs implements DaxHolder {
           continue;
         }
         if (e.order < order) return null; // dax_is_pte_entry(entry) && order == PMD_ORDER → fallback
+        if (e.zero && e.order > order) {
+          // pmd_downgrade: a PTE fault over a huge-zero PMD entry unmaps and drops it, then
+          // starts again with a PTE entry.
+          e.locked = true;
+          yield* unmapMappingPages(k, t, { mapping: m }, e.index, e.nrPages);
+          m.entries.delete(e.index);
+          e.deleted = true;
+          e.locked = false;
+          k.waits.wake(m.entryKey(e.index)); // dax_wake_entry(WAKE_ALL)
+          continue;
+        }
         e.locked = true;
         return e;
       }
@@ -339,13 +350,14 @@ export class DaxFs implements DaxHolder {
       if (block === -2) return VM_FAULT_FALLBACK; // mapped, but not as one aligned extent
       if (block === -1) {
         if (!write) {
-          if (order > 0) return VM_FAULT_FALLBACK; // no huge zero page in this model
-          // dax_load_hole(): a zero-page entry and a read-only special PTE.
+          // dax_load_hole() / dax_pmd_load_hole(): a zero entry and a read-only special leaf on
+          // the zero page or the huge zero folio.
+          const zero = order === 0 ? k.zeroPfn : k.hugeZeroPfn();
           if (!e.associated) {
             e.zero = true;
-            e.pfn = k.zeroPfn;
+            e.pfn = zero;
           }
-          insertFileLeaf(k, t, vma, addr, k.zeroPfn, 'pte', false, true);
+          insertFileLeaf(k, t, vma, addr, zero, level, false, true);
           return VM_FAULT_NOPAGE;
         }
         block = order === 0 ? this.alloc.alloc(inode.ino) : this.alloc.allocAligned(inode.ino, nr);
@@ -354,6 +366,9 @@ export class DaxFs implements DaxHolder {
       } else if (write && this.alloc.shareCount(block) > 1) {
         block = this.breakShare(inode, index, nr); // xfs_reflink_allocate_cow + dax_iomap_copy_around
         if (block < 0) return order > 0 ? VM_FAULT_FALLBACK : VM_FAULT_OOM;
+        // [I] the copy replaces the shared pfn in this file: its read-only mappings of the old
+        // pfn are zapped first (insert_pfn would otherwise keep the stale pfn and WARN).
+        yield* unmapMappingPages(k, t, inode, index, nr);
       }
       const pfn = this.dax.directAccess(block);
       if (pfn < 0) return VM_FAULT_SIGBUS; // dax_direct_access() after kill_dax

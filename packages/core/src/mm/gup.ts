@@ -75,7 +75,7 @@ function followPage(
   if (leaf.bits & PTE_DEVMAP && k.policy?.caps.gupPgmapRef) {
     ctx.pgmap = k.pgmaps.getDevPagemap(pfn, ctx.pgmap, t.cpu);
     if (ctx.pgmap === null) return -1 - Errno.EFAULT;
-  } else if (leaf.bits & PTE_SPECIAL && !(leaf.bits & PTE_DEVMAP) && pfn !== k.zeroPfn) {
+  } else if (leaf.bits & PTE_SPECIAL && !(leaf.bits & PTE_DEVMAP) && !k.isZeroPfn(pfn)) {
     return -1 - Errno.EFAULT; // a pfn mapping with no struct page
   }
   const r = tryGrabFolio(k, t, pfn, 1, flags);

@@ -99,8 +99,8 @@ export function insertFileLeaf(
   let bits = PTE_YOUNG | wbits;
   const caps = k.policy?.caps;
   const device = k.memmap.isZoneDevice(pfn);
-  if (special || pfn === k.zeroPfn) {
-    bits |= PTE_SPECIAL; // vmf_insert_mixed(zero pfn): pte_mkspecial
+  if (special || k.isZeroPfn(pfn)) {
+    bits |= PTE_SPECIAL; // the zero page / huge zero folio: pte_mkspecial, no reference
   } else if (device && caps !== undefined && !caps.mapHoldsRef) {
     bits |= caps.devmapPte ? PTE_DEVMAP | PTE_SPECIAL : PTE_SPECIAL; // insert_pfn: pte_mkdevmap (x86: devmap implies special)
   } else {

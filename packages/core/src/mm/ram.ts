@@ -39,6 +39,26 @@ export class RamAllocator {
     return pfn;
   }
 
+  /**
+   * Allocates `n` contiguous pages aligned to `n` (a compound allocation, `alloc_pages(order)`);
+   * the pages skipped for alignment go to the free list. Returns the first pfn with `_refcount`
+   * 1 on it, or -1.
+   */
+  allocAligned(n: number): number {
+    const start = Math.ceil(this.next / n) * n;
+    if (start + n > this.startPfn + this.nrPages) return -1;
+    for (let p = start - 1; p >= this.next; p--) this.free.push(p);
+    this.next = start + n;
+    const mm = this.k.memmap;
+    for (let p = start; p < start + n; p++) {
+      mm.clearFlags(p, PG_FREE);
+      mm.setRefcount(p, 0);
+    }
+    mm.setRefcount(start, 1);
+    this.allocated += n;
+    return start;
+  }
+
   /** `free_unref_page()`: the page's count reached zero. */
   freePage(pfn: number): void {
     const mm = this.k.memmap;

@@ -149,8 +149,8 @@ export class Scheduler {
     t.blocker = null;
     gen?.return(undefined);
     const hooks = t.exitHooks.splice(0);
-    return this.spawn(`${t.name}:exit`, function* () {
-      for (const h of hooks) yield* h();
+    return this.spawn(`${t.name}:exit`, function* (exit) {
+      for (const h of hooks) yield* h(exit);
     });
   }
 

@@ -54,8 +54,8 @@ export class Task {
   fatal = false;
   /** Steps this task ran. */
   steps = 0;
-  /** Run when the task is killed: the exit path (close files, unpin, unmap). */
-  exitHooks: (() => KGen<unknown>)[] = [];
+  /** Run when the task is killed, as the exit task (`do_exit`): close files, unpin, unmap. */
+  exitHooks: ((exit: Task) => KGen<unknown>)[] = [];
   /** Scenario-visible per-task data. */
   readonly locals: Record<string, unknown> = {};
   constructor(id: number, name: string, cpu: number) {
