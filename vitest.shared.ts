@@ -9,6 +9,10 @@ export function packageProject(name: string) {
       name,
       include: ['test/**/*.test.ts'],
       environment: 'node',
+      // Model runs are CPU-bound and turbo runs packages side by side on small machines: a
+      // generous timeout keeps a loaded CI from flaking (speed is measured in benchmarks).
+      testTimeout: 60_000,
+      hookTimeout: 120_000,
     },
   });
 }

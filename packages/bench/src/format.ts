@@ -1,0 +1,83 @@
+import { unexpected } from './matrix';
+import type { BenchFile, MatrixFile } from './schema';
+
+const MARK: Record<string, string> = {
+  'dma-corruption': 'DMA',
+  'use-after-free': 'UAF',
+  'missed-wakeup': 'WAKE',
+  'unbind-hang': 'HANG',
+  deadlock: 'DEAD',
+  'vm-bug-on': 'BUG',
+  warn: 'WARN',
+  leak: 'LEAK',
+};
+
+/** The compact terminal matrix: scenario × policy, `ok` / the violation kinds / `n/a`, `!` where a verdict differs from the catalogue. */
+export function formatMatrix(m: MatrixFile): string {
+  const ids = m.policies.map((p) => p.id);
+  const short = (id: string) =>
+    id.replace('1based@', '1b@').replace('0based@', '0b@').replace('coarse-pin@', 'cp@');
+  const colW = Math.max(9, ...ids.map((id) => short(id).length)) + 1;
+  const rowW = Math.max(...m.scenarios.map((s) => s.id.length)) + 2;
+  const lines = [''.padEnd(rowW) + ids.map((id) => short(id).padEnd(colW)).join('')];
+  for (const s of m.scenarios) {
+    let row = s.id.padEnd(rowW);
+    for (const id of ids) {
+      const c = m.cells.find((x) => x.scenario === s.id && x.policy === id)!;
+      let v =
+        c.verdict === 'pass'
+          ? 'ok'
+          : c.verdict === 'n/a'
+            ? 'n/a'
+            : [...new Set(c.violations.map((x) => MARK[x.kind] ?? x.kind))].join('+') || 'ERR';
+      if (c.error !== undefined) v = 'ERR';
+      if (unexpected(c)) v += '!';
+      row += v.padEnd(colW);
+    }
+    lines.push(row);
+  }
+  const bad = m.cells.filter(unexpected);
+  const errs = m.cells.filter((c) => c.error !== undefined);
+  lines.push('');
+  lines.push(
+    `${m.cells.length} cells: ${m.cells.filter((c) => c.verdict === 'pass').length} pass, ${m.cells.filter((c) => c.verdict === 'fail').length} fail, ${m.cells.filter((c) => c.verdict === 'n/a').length} n/a; ${bad.length} differ from the catalogue (!)${errs.length ? `; ${errs.length} errored (ERR)` : ''}`,
+  );
+  lines.push(
+    `legend: ${Object.entries(MARK)
+      .map(([k, v]) => `${v}=${k}`)
+      .join(' ')}`,
+  );
+  for (const c of bad)
+    lines.push(
+      `! ${c.scenario} under ${c.policy}: expected ${c.expected}, got ${c.verdict === 'fail' ? c.violations.map((v) => v.kind).join('+') : c.verdict}${c.schedule ? ` (daxref trace ${c.scenario} --policy ${c.policy} --schedule ${c.schedule})` : ''}`,
+    );
+  for (const c of errs) lines.push(`ERR ${c.scenario} under ${c.policy}: ${c.error}`);
+  return lines.join('\n');
+}
+
+function fmtNs(ns: number): string {
+  return ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(1)} ns`;
+}
+
+/** The terminal summary of a benchmark run. */
+export function formatBench(b: BenchFile): string {
+  const lines: string[] = [];
+  const w = Math.max(...b.cases.map((c) => c.id.length));
+  lines.push(
+    `${'case'.padEnd(w)}  ${'median'.padStart(11)}  ${'ratio'.padStart(9)}  ${'rme'.padStart(7)}  counts per op`,
+  );
+  for (const c of b.cases) {
+    const k = c.counts;
+    lines.push(
+      `${c.id.padEnd(w)}  ${fmtNs(c.ns.median).padStart(11)}  ${`${c.baselineRatio.toFixed(2)}x`.padStart(9)}  ${`±${c.ns.rme.toFixed(1)}%`.padStart(7)}  atomics=${k.atomics} percpu=${k.percpu} branches=${k.branches} lines=${k.cachelines} wakes=${k.wakes} pgmap=${k.pgmapLookups}`,
+    );
+  }
+  lines.push(
+    `memmap: ${b.scale.bytesPerPage.toFixed(2)} bytes/page at ${b.scale.pages.toLocaleString('en')} pages (described in ${b.scale.instantiateMs.toFixed(1)} ms)`,
+  );
+  if (b.explorer)
+    lines.push(
+      `explorer: ${Math.round(b.explorer.stepsPerSec).toLocaleString('en')} steps/s, ${Math.round(b.explorer.schedulesPerSec).toLocaleString('en')} schedules/s on one thread (${b.explorer.scenario})`,
+    );
+  return lines.join('\n');
+}

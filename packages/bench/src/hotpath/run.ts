@@ -1,0 +1,108 @@
+import { spawnSync } from 'node:child_process';
+import { cpus, release, type } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BenchError } from '../errors';
+import type { ResolvedPolicy } from '../policies';
+import type { BenchCase, BenchFile } from '../schema';
+import type { MeasureOptions, RawCase } from './measure';
+import { caseId } from './ops';
+import { summarize } from './stats';
+
+/** Options of `runBench`. */
+export interface RunBenchOptions {
+  /** The designs to measure (the baseline `none` and the floor are always added). */
+  policies: readonly ResolvedPolicy[];
+  /** Under a minute: one process per policy and short sampling. Default false. */
+  quick?: boolean;
+  /** Processes per policy (default 1 quick, 3 full), each run in a rotated policy order. */
+  processes?: number;
+  /** Called as each process finishes (progress). */
+  onProgress?: (done: number, total: number, label: string) => void;
+  /** Explorer figures to include, measured by the caller. */
+  explorer?: BenchFile['explorer'];
+}
+
+function distDir(): string {
+  // This module runs from dist/ (bundled into cli.js / index.js): its siblings are there.
+  const here = dirname(fileURLToPath(import.meta.url));
+  return here.endsWith('hotpath') ? join(here, '..', '..', 'dist') : here;
+}
+
+function runChild(script: string, args: string[], nodeFlags: string[] = []): string {
+  const r = spawnSync(process.execPath, [...nodeFlags, join(distDir(), script), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.status !== 0) {
+    const msg = (r.stderr || '').trim().split('\n').pop() ?? `exit ${r.status}`;
+    throw new BenchError('IO', `benchmark process ${script} failed: ${msg}`);
+  }
+  return r.stdout;
+}
+
+/**
+ * Runs the hot-path benchmark: one child process per policy (the built dist is measured), the
+ * policy order rotated between rounds, samples merged across processes; every figure is also a
+ * ratio to `get-put-normal` under policy `none`, measured in the same run.
+ */
+export function runBench(opts: RunBenchOptions): BenchFile {
+  const quick = opts.quick ?? false;
+  const processes = opts.processes ?? (quick ? 1 : 3);
+  const options: MeasureOptions = quick
+    ? { timeMs: 60, warmupMs: 15, minSampleNs: 10_000, maxSamples: 400 }
+    : { timeMs: 400, warmupMs: 100, minSampleNs: 20_000, maxSamples: 2000 };
+  const ids = ['none', 'floor', ...opts.policies.map((p) => p.id)];
+  const merged = new Map<string, { policy: string; raw: RawCase }>();
+  const total = processes * ids.length;
+  let done = 0;
+  for (let round = 0; round < processes; round++) {
+    const order = ids.map((_, i) => ids[(i + round) % ids.length]!);
+    for (const id of order) {
+      const out = JSON.parse(
+        runChild('hotpath-child.js', [JSON.stringify({ policy: id, options })]),
+      ) as RawCase[];
+      for (const raw of out) {
+        const key = caseId(id, raw);
+        const prev = merged.get(key);
+        if (prev === undefined) merged.set(key, { policy: id, raw });
+        else prev.raw.samples.push(...raw.samples);
+      }
+      opts.onProgress?.(++done, total, id);
+    }
+  }
+  const base = merged.get(caseId('none', { op: 'get-put-normal', params: {} }));
+  if (base === undefined)
+    throw new BenchError('IO', 'the baseline get-put-normal under policy none was not measured');
+  const baseMedian = summarize(base.raw.samples).median;
+  const cases: BenchCase[] = [];
+  for (const [id, { policy, raw }] of merged) {
+    const ns = summarize(raw.samples);
+    cases.push({
+      id,
+      policy,
+      op: raw.op,
+      params: raw.params,
+      ns,
+      samples: raw.samples.length,
+      counts: raw.counts,
+      baselineRatio: ns.median / baseMedian,
+    });
+  }
+  const scale = JSON.parse(runChild('scale-child.js', [], ['--expose-gc'])) as BenchFile['scale'];
+  return {
+    schema: 'daxref.bench/1',
+    generatedAt: new Date().toISOString(),
+    env: {
+      node: process.version,
+      v8: process.versions.v8,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      os: `${type()} ${release()}`,
+    },
+    mode: { quick, processes },
+    cases,
+    explorer: opts.explorer ?? null,
+    scale,
+  };
+}

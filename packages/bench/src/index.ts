@@ -1,0 +1,51 @@
+// @daxref/bench: the programmatic API. Every export is named here.
+
+export { BenchError, type BenchErrorCode } from './errors';
+export { measureExplorer } from './explorer-bench';
+export { formatBench, formatMatrix } from './format';
+export {
+  BASELINE_CASE,
+  caseId,
+  FLOOR_CASES,
+  type OpCase,
+  POLICY_CASES,
+  type PreparedOp,
+  prepareOp,
+} from './hotpath/ops';
+export { type RunBenchOptions, runBench } from './hotpath/run';
+export { type Summary, summarize } from './hotpath/stats';
+export {
+  type CellJob,
+  DEFAULT_BUDGET,
+  DEFAULT_SEED,
+  DEFAULT_STRATEGY,
+  type MatrixOptions,
+  runCell,
+  runMatrix,
+  STRATEGIES,
+  unexpected,
+} from './matrix';
+export {
+  allPolicies,
+  defaultPolicies,
+  loadPolicyModule,
+  POLICY_NAMES,
+  type PolicyModule,
+  type ResolvedPolicy,
+  resolvePolicies,
+  resolvePolicy,
+} from './policies';
+export { CATALOGUE, type CatalogueEntry, type Expectation, type Expected } from './scenarios/catalogue';
+export { SCENARIO_IDS, selectScenarios } from './scenarios/index';
+export {
+  type DaxWorld,
+  type DaxWorldOptions,
+  daxWorld,
+  type Mapping,
+  mapFile,
+  payload,
+  settle,
+} from './scenarios/world';
+export type { BenchCase, BenchFile, MatrixCell, MatrixFile, MatrixViolation } from './schema';
+export { type TraceOptions, type TraceOutput, traceScenario } from './trace';
+export { VERSION } from './version';

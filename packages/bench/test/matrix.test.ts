@@ -1,0 +1,90 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CATALOGUE, type MatrixFile, runMatrix, traceScenario, unexpected } from '../src/index';
+
+const DEFAULTS = ['1based@v6.14', '0based@v6.15', 'coarse-pin@block'];
+
+describe('the correctness matrix', () => {
+  let m: MatrixFile;
+  beforeAll(async () => {
+    m = await runMatrix({}); // every scenario × every variant, explored with the default strategy
+  }, 120_000);
+
+  it('covers every scenario under every variant of every design', () => {
+    expect(m.schema).toBe('daxref.matrix/1');
+    expect(m.policies.length).toBe(10);
+    expect(m.scenarios.length).toBe(CATALOGUE.length);
+    expect(m.cells.length).toBe(10 * CATALOGUE.length);
+    expect(m.cells.filter((c) => c.error !== undefined)).toEqual([]);
+  });
+
+  it('shows every cell DOMAIN §6 marks must with its expected verdict', () => {
+    const must: string[] = [];
+    for (const e of CATALOGUE) {
+      for (const [policy, exp] of Object.entries(e.expected)) {
+        if (!exp.must) continue;
+        const cell = m.cells.find((c) => c.scenario === e.scenario.id && c.policy === policy);
+        expect(cell, `${e.scenario.id} × ${policy}`).toBeDefined();
+        must.push(`${e.scenario.id} × ${policy}`);
+        const got = cell!.verdict === 'fail' ? cell!.violations.map((v) => v.kind) : [cell!.verdict];
+        expect(
+          unexpected(cell!),
+          `${e.scenario.id} × ${policy}: expected ${exp.verdict}, got ${got.join('+')}`,
+        ).toBe(false);
+      }
+    }
+    expect(must.length).toBeGreaterThan(40);
+  });
+
+  it('every normal workload passes under every default variant', () => {
+    for (const e of CATALOGUE.filter((x) => x.kind === 'workload')) {
+      for (const p of DEFAULTS) {
+        const cell = m.cells.find((c) => c.scenario === e.scenario.id && c.policy === p)!;
+        expect(
+          cell.verdict,
+          `${e.scenario.id} × ${p}: ${cell.violations.map((v) => v.message).join('; ')}`,
+        ).toBe('pass');
+      }
+    }
+  });
+
+  it('each failing cell carries a schedule token that trace replays to the same violation', async () => {
+    const failing = m.cells.filter((c) => c.verdict === 'fail');
+    expect(failing.length).toBeGreaterThan(20);
+    for (const c of failing) {
+      expect(c.schedule, `${c.scenario} × ${c.policy}`).toMatch(/^d1\./);
+      const { result } = await traceScenario({
+        scenario: c.scenario,
+        policy: c.policy,
+        schedule: c.schedule,
+      });
+      expect(
+        result.violations.map((v) => v.kind),
+        `${c.scenario} × ${c.policy}`,
+      ).toEqual(c.violations.map((v) => v.kind));
+    }
+  });
+
+  it('n/a cells are computed from the design (reflink before v5.19, leases not offered)', () => {
+    const na = m.cells.filter((c) => c.verdict === 'n/a').map((c) => `${c.scenario} × ${c.policy}`);
+    expect(na).toContain('reflink-shared-block × 1based@v4.5');
+    expect(na).toContain('lease-break × 1based@v6.14');
+    expect(na).not.toContain('lease-break × 0based@v6.15');
+  });
+});
+
+describe('determinism', () => {
+  it('the same seed gives byte-identical cells (timings aside) with 1 and 2 workers', async () => {
+    const opts = {
+      policies: ['1based@all', 'coarse-pin'],
+      scenarios: ['unpin-missed-wakeup', 'truncate-during-dma', 'unbind-while-mapped', 'fork-split-vma'],
+      strategy: 'random' as const,
+      seed: 7,
+      budget: 60,
+    };
+    const strip = (x: MatrixFile) => JSON.stringify(x.cells.map(({ ms: _ms, ...rest }) => rest));
+    const one = await runMatrix({ ...opts, workers: 1 });
+    const two = await runMatrix({ ...opts, workers: 2 });
+    expect(strip(two)).toBe(strip(one));
+    expect(one.cells.some((c) => c.verdict === 'fail')).toBe(true);
+  }, 120_000);
+});
