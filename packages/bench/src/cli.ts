@@ -73,6 +73,7 @@ async function checkCommand(o: CheckOpts): Promise<number> {
     );
   }
   const bar = progress('check');
+  const t0 = performance.now();
   const m = await runMatrix({
     policies: o.policy,
     scenarios: o.scenario,
@@ -88,6 +89,9 @@ async function checkCommand(o: CheckOpts): Promise<number> {
   bar?.stop();
   const path = writeAtomic(o.json, `${JSON.stringify(m, null, 2)}\n`);
   console.log(formatMatrix(m));
+  console.log(
+    `explored in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${o.workers} worker${o.workers === 1 ? '' : 's'}`,
+  );
   console.log(`wrote ${path}`);
   if (m.cells.some((c) => c.error !== undefined)) return 1;
   if (o.failOnUnexpected && m.cells.some(unexpected)) return 1;
@@ -122,7 +126,7 @@ async function benchCommand(o: { quick?: boolean; policy: string[]; json: string
   const file = runBench({
     policies,
     quick: o.quick ?? false,
-    explorer,
+    explorer: explorer.engine,
     onProgress: (done, total, label) => {
       bar?.setTotal(total);
       bar?.update(done, { item: label });
@@ -131,6 +135,10 @@ async function benchCommand(o: { quick?: boolean; policy: string[]; json: string
   bar?.stop();
   const path = writeAtomic(o.json, `${JSON.stringify(file, null, 2)}\n`);
   console.log(formatBench(file));
+  const c = explorer.catalogue;
+  console.log(
+    `explorer on a catalogue scenario: ${Math.round(c.stepsPerSec).toLocaleString('en')} steps/s, ${Math.round(c.schedulesPerSec).toLocaleString('en')} schedules/s (${c.scenario})`,
+  );
   console.log(`wrote ${path}`);
 }
 

@@ -1,7 +1,7 @@
 // @daxref/bench: the programmatic API. Every export is named here.
 
 export { BenchError, type BenchErrorCode } from './errors';
-export { measureExplorer } from './explorer-bench';
+export { type ExplorerFigures, explorerScenario, measureExplorer } from './explorer-bench';
 export { formatBench, formatMatrix } from './format';
 export {
   BASELINE_CASE,
