@@ -62,6 +62,7 @@ export {
 export { AddressSpace, DaxEntry } from './fs/address-space';
 export { createDaxDevice, DaxDevice, type DaxHolder } from './fs/dax-device';
 export { BlockAllocator, DaxFs, type DaxFsOptions, Inode } from './fs/dax-fs';
+export { daxPageAssociate, daxPageDisassociate, daxPageShareGet, daxPageSharePut } from './fs/dax-page';
 export { createKernel, type DeviceRange, Kernel, type KernelOptions, RAM_START_PFN } from './kernel';
 export {
   MAX_PFN,

@@ -74,7 +74,7 @@ describe('1-based (DOMAIN §2)', () => {
     const pfn = fault(env, 0);
     const { k, f } = env;
     k.policy!.daxAssociateEntry(k, k.sched.tasks[0]!, f.mapping, 0, pfn, 0, false);
-    expect(k.violations.map((v) => v.rule)).toEqual(['dax_associate_entry: page->mapping already set']);
+    expect(k.violations.map((v) => v.rule)).toEqual(['dax_associate_entry: WARN_ON_ONCE(page->mapping)']);
   });
 
   it('GUP slow: +1 for FOLL_GET, +1024 for FOLL_PIN; the transient pgmap ref is dropped at the end', () => {

@@ -6,6 +6,9 @@ import {
   createKernel,
   DaxFs,
   type DevPagemap,
+  daxPageAssociate,
+  daxPageDisassociate,
+  daxPageShareGet,
   FREE_OWNER,
   GUP_PIN_COUNTING_BIAS,
   KEY_PAGE,
@@ -101,41 +104,21 @@ export function legacyPolicy(caps: Partial<PolicyCaps> = {}): Policy {
       pgmap.staticRefs = 0;
     },
     daxAssociateEntry(k, t, mapping, index, pfn, order, shared) {
-      const mm = k.memmap;
       for (let i = 0; i < 2 ** order; i++) {
-        const p = pfn + i;
-        if (shared) {
-          if (!(mm.flags(p) & PG_DAX_SHARED)) {
-            mm.setIndex(p, mm.mapping(p) !== 0 ? 1 : 0);
-            mm.setFlags(p, PG_DAX_SHARED);
-            mm.setMapping(p, 0);
-          }
-          mm.setIndex(p, mm.index(p) + 1);
-        } else {
-          k.warnOnce(mm.mapping(p) !== 0, 'dax_associate_entry: page->mapping already set', p);
-          mm.setMapping(p, mapping.id);
-          mm.setIndex(p, index + i);
-        }
+        if (shared) daxPageShareGet(k, pfn + i);
+        else daxPageAssociate(k, pfn + i, mapping, index + i);
       }
       return 0;
     },
     daxDisassociateEntry(k, t, mapping, index, pfn, order, trunc) {
-      const mm = k.memmap;
       for (let i = 0; i < 2 ** order; i++) {
         const p = pfn + i;
         k.warnOnce(
-          trunc && mm.refcount(p) > 1,
+          trunc && k.memmap.refcount(p) > 1,
           'dax_disassociate_entry: trunc && page_ref_count(page) > 1',
           p,
         );
-        if (mm.flags(p) & PG_DAX_SHARED) {
-          const left = mm.index(p) - 1;
-          mm.setIndex(p, left);
-          if (left > 0) continue;
-          mm.clearFlags(p, PG_DAX_SHARED);
-        }
-        mm.setMapping(p, 0);
-        mm.setIndex(p, 0);
+        daxPageDisassociate(k, p, mapping);
       }
     },
     getDevicePage() {},

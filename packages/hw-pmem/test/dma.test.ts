@@ -48,29 +48,28 @@ const kinds = (k: Kernel) => [...new Set(k.violations.map((v) => v.kind))];
 
 describe('DMA engine', () => {
   it('truncate during DMA without break_layouts (v4.5): the transfer lands in another file’s block', () => {
-    const s = truncateDuringDma(legacyPolicy({ breakLayouts: false }));
+    const s = truncateDuringDma(legacyPolicy('v4.5'));
     const { k } = s;
     k.sched.stepTask(s.dma); // first chunk in flight
     k.sched.stepTask(s.dma);
     expect(k.sched.runTask(s.trunc)).toBe('done');
     expect(k.sched.runTask(s.reuse)).toBe('done');
     expect(k.sched.runTask(s.dma)).toBe('done');
-    // The kernel also WARNs: the entry is deleted with the page still referenced.
-    expect(kinds(k)).toEqual(['warn', 'dma-corruption']);
-    expect(k.violations[0]!.rule).toBe('dax_disassociate_entry: trunc && page_ref_count(page) > 1');
-    const v = k.violations[1]!;
+    // v4.5 had no dax_disassociate_entry() (and so no refcount WARN): only the corruption.
+    expect(kinds(k)).toEqual(['dma-corruption']);
+    const v = k.violations[0]!;
     expect(v.message).toMatch(/now owned by inode \d+ gen 2; it was pinned for inode \d+ gen 1/);
     expect(v.task).toBe('rdma');
     expect(v.pfn).toBe(s.pinned[0]);
   });
 
   it('a block freed under DMA and not reused is a use-after-free', () => {
-    const s = truncateDuringDma(legacyPolicy({ breakLayouts: false }));
+    const s = truncateDuringDma(legacyPolicy('v4.5'));
     const { k } = s;
     k.sched.stepTask(s.dma);
     expect(k.sched.runTask(s.trunc)).toBe('done');
     expect(k.sched.runTask(s.dma)).toBe('done');
-    expect(kinds(k)).toEqual(['warn', 'use-after-free']);
+    expect(kinds(k)).toEqual(['use-after-free']);
   });
 
   for (const [name, mk] of [
@@ -101,12 +100,10 @@ describe('DMA engine', () => {
     expect(k.memmap.valid(pin.pfns[0]!)).toBe(false);
     const r = runAlone(k, 'dma', (t) => nic.write(t, m, 0, new Uint8Array(8)));
     expect(r.ok).toBe(true);
-    // MF_MEM_PRE_REMOVE deleted the entry of a pinned folio (dax_folio_put WARNs), then the DMA.
-    expect(k.violations.map((v) => v.rule ?? v.kind)).toEqual([
-      'dax_folio_put: folio_ref_count(folio) != 0',
-      'use-after-free',
-    ]);
-    expect(k.violations[1]!.message).toMatch(/struct page was removed/);
+    // MF_MEM_PRE_REMOVE invalidated the pinned folio's entry (no WARN: an invalidation is not a
+    // truncate), the memory went away, then the DMA landed in a removed struct page.
+    expect(k.violations.map((v) => v.rule ?? v.kind)).toEqual(['use-after-free']);
+    expect(k.violations[0]!.message).toMatch(/struct page was removed/);
   });
 
   it('hot-remove during DMA: the rest of the transfer is a use-after-free and is dropped', () => {

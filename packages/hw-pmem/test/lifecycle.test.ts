@@ -101,7 +101,7 @@ describe.each(POLICIES)('driver lifecycle (%s)', (_name, mk) => {
 
 describe('lifecycle details', () => {
   it('without the pre-remove notification a mapping outlives unbind: use-after-free', () => {
-    const { k, fs, ns } = fsdax(legacyPolicy({ notifyPreRemove: false }), { size: SZ_1G });
+    const { k, fs, ns } = fsdax(legacyPolicy('v5.19-rc1'), { size: SZ_1G });
     const f = fs.create('a', SZ_4K);
     const mm = createMm(k);
     const addr = runAlone(k, 'mmap', (t) => mmap(k, t, mm, { file: f, length: SZ_4K }));

@@ -2,6 +2,9 @@ import {
   type AddressSpace,
   DaxrefError,
   type DevPagemap,
+  daxPageAssociate,
+  daxPageDisassociate,
+  daxPageShareGet,
   GUP_PIN_COUNTING_BIAS,
   KEY_PAGE,
   KEY_REFCOUNT,
@@ -230,24 +233,8 @@ class ZeroBasedPolicy implements Policy {
     for (let i = 0; i < nr; i++) {
       const p = pfn + i;
       const held = mm.mapping(p) !== 0 || (mm.flags(p) & PG_DAX_SHARED) !== 0;
-      if (shared) {
-        // dax_page_share_get()
-        if (!(mm.flags(p) & PG_DAX_SHARED)) {
-          if (mm.mapping(p) !== 0) mm.setIndex(p, 1);
-          mm.setFlags(p, PG_DAX_SHARED);
-          mm.setMapping(p, 0);
-        }
-        mm.setIndex(p, mm.index(p) + 1);
-      } else {
-        // page->mapping is PAGE_MAPPING_DAX_COW / _SHARED (non-NULL) while the page is shared.
-        k.warnOnce(
-          mm.mapping(p) !== 0 || (mm.flags(p) & PG_DAX_SHARED) !== 0,
-          'dax_associate_entry: WARN_ON_ONCE(page->mapping)',
-          p,
-        );
-        mm.setMapping(p, mapping.id);
-        mm.setIndex(p, index + i);
-      }
+      if (shared) daxPageShareGet(k, p);
+      else daxPageAssociate(k, p, mapping, index + i);
       // dan-2022: the first association takes the entry's page reference (0→1).
       if (this.f.entryRefs && !held) mm.refAdd(p, 1);
     }
@@ -325,20 +312,7 @@ class ZeroBasedPolicy implements Policy {
           p,
         );
       }
-      if (mm.flags(p) & PG_DAX_SHARED) {
-        const left = mm.index(p) - 1; // dax_page_share_put()
-        mm.setIndex(p, left);
-        if (left > 0) continue;
-        mm.clearFlags(p, PG_DAX_SHARED);
-      } else {
-        k.warnOnce(
-          mm.mapping(p) !== 0 && mm.mapping(p) !== mapping.id,
-          'dax_disassociate_entry: WARN_ON_ONCE(page->mapping && page->mapping != mapping)',
-          p,
-        );
-      }
-      mm.setMapping(p, 0);
-      mm.setIndex(p, 0);
+      if (!daxPageDisassociate(k, p, mapping)) continue;
       if (this.f.entryRefs) this.putEntryRef(k, t, p);
     }
     // dan-2022: pgmap_release_folios() → put_dev_pagemap_many().

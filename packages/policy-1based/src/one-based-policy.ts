@@ -2,6 +2,10 @@ import {
   type AddressSpace,
   DaxrefError,
   type DevPagemap,
+  daxPageAssociate,
+  daxPageDisassociate,
+  daxPageShareGet,
+  daxPageSharePut,
   GUP_PIN_COUNTING_BIAS,
   KEY_REFCOUNT,
   type Kernel,
@@ -222,27 +226,11 @@ class OneBasedPolicy implements Policy {
   ): number {
     // dax_associate_entry(): for_each_mapped_pfn() set page->mapping / index (v4.18+).
     if (!this.f.pageMapping) return 0;
-    const mm = k.memmap;
     for (let i = 0; i < 2 ** order; i++) {
       const p = pfn + i;
-      if (shared && this.f.sharing !== 'none') {
-        // dax_mapping_set_cow() (5.19) / dax_page_share_get() (6.2+): same on the get side.
-        if (!(mm.flags(p) & PG_DAX_SHARED)) {
-          if (mm.mapping(p) !== 0) mm.setIndex(p, 1); // "Reset the index if the page was already mapped regularly"
-          mm.setFlags(p, PG_DAX_SHARED);
-          mm.setMapping(p, 0);
-        }
-        mm.setIndex(p, mm.index(p) + 1);
-      } else {
-        // page->mapping is PAGE_MAPPING_DAX_COW / _SHARED (non-NULL) while the page is shared.
-        k.warnOnce(
-          mm.mapping(p) !== 0 || (mm.flags(p) & PG_DAX_SHARED) !== 0,
-          'dax_associate_entry: WARN_ON_ONCE(page->mapping)',
-          p,
-        );
-        mm.setMapping(p, mapping.id);
-        mm.setIndex(p, index + i);
-      }
+      // dax_mapping_set_cow() (5.19) / dax_page_share_get() (6.0+): the same on the get side.
+      if (shared && this.f.sharing !== 'none') daxPageShareGet(k, p);
+      else daxPageAssociate(k, p, mapping, index + i);
     }
     return 0;
   }
@@ -266,22 +254,12 @@ class OneBasedPolicy implements Policy {
         'dax_disassociate_entry: WARN_ON_ONCE(trunc && page_ref_count(page) > 1)',
         p,
       );
-      if (mm.flags(p) & PG_DAX_SHARED) {
-        const before = mm.index(p);
-        mm.setIndex(p, before - 1);
-        // 5.19 `if (page->index-- > 0) continue;` (post-decrement: the last sharer keeps the
-        // COW mark) vs 6.2+ `if (dax_page_share_put(page) > 0) continue;` (pre-decrement).
-        if (this.f.sharing === 'cow' ? before > 0 : before - 1 > 0) continue;
-        mm.clearFlags(p, PG_DAX_SHARED);
-      } else {
-        k.warnOnce(
-          mm.mapping(p) !== 0 && mm.mapping(p) !== mapping.id,
-          'dax_disassociate_entry: WARN_ON_ONCE(page->mapping && page->mapping != mapping)',
-          p,
-        );
+      if (this.f.sharing === 'cow' && mm.flags(p) & PG_DAX_SHARED) {
+        // 5.19 `if (page->index-- > 0) continue;`: a post-decrement, so the last sharer keeps
+        // the COW mark (6.0+ dax_page_share_put() pre-decrements).
+        if (daxPageSharePut(k, p) + 1 > 0) continue;
       }
-      mm.setMapping(p, 0);
-      mm.setIndex(p, 0);
+      daxPageDisassociate(k, p, mapping);
     }
   }
 

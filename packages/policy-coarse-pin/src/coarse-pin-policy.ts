@@ -2,13 +2,15 @@ import {
   type AddressSpace,
   DaxrefError,
   type DevPagemap,
+  daxPageAssociate,
+  daxPageDisassociate,
+  daxPageShareGet,
   Errno,
   Inode,
   KEY_REFCOUNT,
   type Kernel,
   type KGen,
   MmuGather,
-  PG_DAX_SHARED,
   type PgmapType,
   type Policy,
   type PolicyCaps,
@@ -126,26 +128,10 @@ class CoarsePinPolicy implements Policy {
     shared: boolean,
   ): number {
     // dax_associate_entry() (v6.14): for_each_mapped_pfn(), dax_page_share_get() for reflink.
-    const mm = k.memmap;
     for (let i = 0; i < 2 ** order; i++) {
       const p = pfn + i;
-      if (shared) {
-        if (!(mm.flags(p) & PG_DAX_SHARED)) {
-          if (mm.mapping(p) !== 0) mm.setIndex(p, 1);
-          mm.setFlags(p, PG_DAX_SHARED);
-          mm.setMapping(p, 0);
-        }
-        mm.setIndex(p, mm.index(p) + 1);
-      } else {
-        // page->mapping is PAGE_MAPPING_DAX_COW / _SHARED (non-NULL) while the page is shared.
-        k.warnOnce(
-          mm.mapping(p) !== 0 || (mm.flags(p) & PG_DAX_SHARED) !== 0,
-          'dax_associate_entry: WARN_ON_ONCE(page->mapping)',
-          p,
-        );
-        mm.setMapping(p, mapping.id);
-        mm.setIndex(p, index + i);
-      }
+      if (shared) daxPageShareGet(k, p);
+      else daxPageAssociate(k, p, mapping, index + i);
     }
     return 0;
   }
@@ -168,20 +154,7 @@ class CoarsePinPolicy implements Policy {
         'dax_disassociate_entry: WARN_ON_ONCE(trunc && page_ref_count(page) > 1)',
         p,
       );
-      if (mm.flags(p) & PG_DAX_SHARED) {
-        const left = mm.index(p) - 1; // dax_page_share_put()
-        mm.setIndex(p, left);
-        if (left > 0) continue;
-        mm.clearFlags(p, PG_DAX_SHARED);
-      } else {
-        k.warnOnce(
-          mm.mapping(p) !== 0 && mm.mapping(p) !== mapping.id,
-          'dax_disassociate_entry: WARN_ON_ONCE(page->mapping && page->mapping != mapping)',
-          p,
-        );
-      }
-      mm.setMapping(p, 0);
-      mm.setIndex(p, 0);
+      daxPageDisassociate(k, p, mapping);
     }
   }
 
