@@ -178,6 +178,37 @@ function truncateTask(): Scenario<PinCtx>['tasks'][number] {
   };
 }
 
+/**
+ * The DMA task of the pin scenarios: GUP the page (`pin`: FOLL_PIN, as RDMA does; `get`:
+ * FOLL_GET, as O_DIRECT did), optionally drop the mapping first (`munmap`), move data in
+ * chunks, then release the page through the matching path (unpin / `release_pages`).
+ */
+function dmaTask(
+  name: string,
+  gup: 'pin' | 'get',
+  opts: { munmap?: boolean } = {},
+): Scenario<PinCtx>['tasks'][number] {
+  return {
+    name,
+    body: owning(
+      (c: PinCtx) => c.map.mm,
+      function* (k, t, c) {
+        const r =
+          gup === 'pin'
+            ? yield* pinUserPagesFast(k, t, c.map.mm, c.map.addr, 1, FOLL_WRITE)
+            : yield* getUserPagesFast(k, t, c.map.mm, c.map.addr, 1, FOLL_WRITE);
+        if (r.err < 0) return;
+        const m = c.w.dma.map(r.pfns);
+        if (opts.munmap) yield* munmap(k, t, c.map.mm, c.map.addr, c.map.length);
+        yield* dmaWrite(c.w, t, m);
+        c.w.dma.unmap(m);
+        if (gup === 'pin') unpinUserPages(k, t, r.pfns);
+        else releasePages(k, t, r.pfns);
+      },
+    ),
+  };
+}
+
 const unpinMissedWakeup: CatalogueEntry = {
   kind: 'failure',
   scenario: {
@@ -185,23 +216,7 @@ const unpinMissedWakeup: CatalogueEntry = {
     title: 'T1 pins P (FOLL_PIN); T2 truncates, finds P busy, sleeps; T1 unpins',
     source: 'seed 002 (Muchun Song); v5.18 d8ddc099c6b3 lost the wake, v5.19 f4f451a16dd1 restored it',
     setup: pinSetup,
-    tasks: [
-      {
-        name: 'dma',
-        body: owning(
-          (c: PinCtx) => c.map.mm,
-          function* (k, t, c) {
-            const r = yield* pinUserPagesFast(k, t, c.map.mm, c.map.addr, 1, FOLL_WRITE);
-            if (r.err < 0) return;
-            const m = c.w.dma.map(r.pfns);
-            yield* dmaWrite(c.w, t, m);
-            c.w.dma.unmap(m);
-            unpinUserPages(k, t, r.pfns);
-          },
-        ),
-      },
-      truncateTask(),
-    ],
+    tasks: [dmaTask('dma', 'pin'), truncateTask()],
     teardown: pinTeardown,
   },
   expected: expect({
@@ -223,23 +238,7 @@ const releasePagesPut: CatalogueEntry = {
     title: 'T1 GUPs P (FOLL_GET); T2 truncates, sleeps; T1 drops P via release_pages',
     source: 'Ira Weiny, "mm/swap: fix release_pages() when releasing devmap pages" (c5d6c45e90c4, v5.3)',
     setup: pinSetup,
-    tasks: [
-      {
-        name: 'dio',
-        body: owning(
-          (c: PinCtx) => c.map.mm,
-          function* (k, t, c) {
-            const r = yield* getUserPagesFast(k, t, c.map.mm, c.map.addr, 1, FOLL_WRITE);
-            if (r.err < 0) return;
-            const m = c.w.dma.map(r.pfns);
-            yield* dmaWrite(c.w, t, m);
-            c.w.dma.unmap(m);
-            releasePages(k, t, r.pfns);
-          },
-        ),
-      },
-      truncateTask(),
-    ],
+    tasks: [dmaTask('dio', 'get'), truncateTask()],
     teardown: pinTeardown,
   },
   expected: expect({
@@ -262,24 +261,7 @@ const truncateDuringDma: CatalogueEntry = {
       'T1 pins P and starts DMA; T2 truncates; T3 allocates the block to another file; the DMA completes',
     source: 'seed 001 (2015 series): v4.5 had no DMA-vs-truncate wait',
     setup: pinSetup,
-    tasks: [
-      reuseTask(),
-      {
-        name: 'dma',
-        body: owning(
-          (c: PinCtx) => c.map.mm,
-          function* (k, t, c) {
-            const r = yield* pinUserPagesFast(k, t, c.map.mm, c.map.addr, 1, FOLL_WRITE);
-            if (r.err < 0) return;
-            const m = c.w.dma.map(r.pfns);
-            yield* dmaWrite(c.w, t, m);
-            c.w.dma.unmap(m);
-            unpinUserPages(k, t, r.pfns);
-          },
-        ),
-      },
-      truncateTask(),
-    ],
+    tasks: [reuseTask(), dmaTask('dma', 'pin'), truncateTask()],
     teardown: pinTeardown,
   },
   expected: expect({
@@ -301,25 +283,7 @@ const munmapThenTruncate: CatalogueEntry = {
       'T1 mmaps, pins P, starts DMA, munmaps; T2 truncates (mapping_mapped() is false); T3 reuses the block; the DMA lands',
     source: 'dax_layout_busy_page_range() mapping_mapped() shortcut (pre-6.15); seed 000',
     setup: pinSetup,
-    tasks: [
-      reuseTask(),
-      {
-        name: 'dma',
-        body: owning(
-          (c: PinCtx) => c.map.mm,
-          function* (k, t, c) {
-            const r = yield* pinUserPagesFast(k, t, c.map.mm, c.map.addr, 1, FOLL_WRITE);
-            if (r.err < 0) return;
-            const m = c.w.dma.map(r.pfns);
-            yield* munmap(k, t, c.map.mm, c.map.addr, c.map.length);
-            yield* dmaWrite(c.w, t, m);
-            c.w.dma.unmap(m);
-            unpinUserPages(k, t, r.pfns);
-          },
-        ),
-      },
-      truncateTask(),
-    ],
+    tasks: [reuseTask(), dmaTask('dma', 'pin', { munmap: true }), truncateTask()],
     teardown: pinTeardown,
   },
   expected: expect({
@@ -521,24 +485,7 @@ const getHolderVsPinWait: CatalogueEntry = {
     source:
       'seed 000: v1 of the 2022 series waited for !page_maybe_dma_pinned(), which a FOLL_GET holder slips past',
     setup: pinSetup,
-    tasks: [
-      reuseTask(),
-      {
-        name: 'dio',
-        body: owning(
-          (c: PinCtx) => c.map.mm,
-          function* (k, t, c) {
-            const r = yield* getUserPagesFast(k, t, c.map.mm, c.map.addr, 1, FOLL_WRITE);
-            if (r.err < 0) return;
-            const m = c.w.dma.map(r.pfns);
-            yield* dmaWrite(c.w, t, m);
-            c.w.dma.unmap(m);
-            releasePages(k, t, r.pfns);
-          },
-        ),
-      },
-      truncateTask(),
-    ],
+    tasks: [reuseTask(), dmaTask('dio', 'get'), truncateTask()],
     teardown: pinTeardown,
   },
   expected: expect({
