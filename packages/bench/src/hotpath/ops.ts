@@ -1,5 +1,4 @@
 import {
-  CostCounters,
   type CostSnapshot,
   createKernel,
   createMm,
@@ -280,5 +279,3 @@ export function prepareOp(policy: () => Policy | null, c: OpCase, batch = 1): Pr
     },
   };
 }
-
-export { CostCounters };
