@@ -85,7 +85,7 @@ for (let w = 2; w <= maxWorkers; w++) {
   multi.push(row);
   console.log(
     `  ${w} workers: ${row.stepsPerSec.toLocaleString('en')} steps/s, ${row.schedulesPerSec.toLocaleString('en')} schedules/s, ` +
-      `speedup ${row.speedup.toFixed(2)}x (${row.ms} ms, worker start-up included)`,
+      `speedup ${row.speedup.toFixed(2)}x (${row.ms} ms, warm worker pool)`,
   );
 }
 // DFS subtrees on workers merge to the same result as one thread.

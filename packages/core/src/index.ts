@@ -35,7 +35,12 @@ export {
 } from './explore/choosers';
 export { type ExploreOptions, type ExploreResult, explore, shardUnits } from './explore/explore';
 export { type Footprint, FootprintCollector, independent, startFootprints } from './explore/footprint';
-export { exploreParallel, type ParallelOptions, type WorkerTask } from './explore/parallel';
+export {
+  closeExplorerPool,
+  exploreParallel,
+  type ParallelOptions,
+  type WorkerTask,
+} from './explore/parallel';
 export { type ReplayOptions, type ReplayResult, replay, selfCheck } from './explore/replay';
 export {
   type RunExtras,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { claimUnit, finishUnit, mergeReaches, unitQueue } from '../src/explore/units';
 import {
   DaxrefError,
   decodeSchedule,
@@ -236,4 +237,118 @@ describe('sharding', () => {
       }
     });
   }
+});
+
+describe('unit queue (dynamic load balancing)', () => {
+  const cases = [
+    { scenario: unpinTruncate, policy: lostWakeupPolicy, strategy: 'random', budget: 300 },
+    { scenario: unpinTruncate, policy: () => legacyPolicy(), strategy: 'random', budget: 200 },
+    { scenario: unpinTruncate, policy: () => legacyPolicy(), strategy: 'pct', budget: 120 },
+    { scenario: unpinTruncate, policy: () => legacyPolicy(), strategy: 'dfs', budget: 10_000 },
+    { scenario: unpinTruncate, policy: () => legacyPolicy(), strategy: 'dfs', budget: 7 },
+    { scenario: unpinTruncate, policy: lostWakeupPolicy, strategy: 'dfs', budget: 10_000 },
+    { scenario: racyFlag, policy: () => null, strategy: 'random', budget: 500 },
+  ] as const;
+  for (const c of cases) {
+    it(`any claim order merges to one thread's result: ${c.scenario.id} ${c.strategy} budget ${c.budget}`, () => {
+      const o = {
+        scenario: c.scenario as never,
+        policy: c.policy,
+        strategy: c.strategy,
+        seed: 5,
+        budget: c.budget,
+      };
+      const p = strategyParamsForTest(o);
+      const one = explore({ ...o, shrink: false, selfCheck: false });
+      let rng = 12345;
+      for (const parts of [4, 16, 64]) {
+        for (const threads of [2, 3]) {
+          const units = planUnits(o.scenario, o.policy, p, parts);
+          const q = unitQueue(units.length);
+          const results: (ReturnType<typeof runUnits>[number] | undefined)[] = units.map(() => undefined);
+          // Threads claim in a pseudo-random interleaving and finish their units out of order.
+          const running: { index: number; left: number }[][] = Array.from({ length: threads }, () => []);
+          let live = threads;
+          const done = new Set<number>();
+          while (live > 0) {
+            rng = (rng * 1103515245 + 12345) & 0x7fffffff;
+            const t = rng % threads;
+            if (done.has(t)) continue;
+            const mine = running[t]!;
+            if (mine.length > 0 && rng % 2 === 0) {
+              const c = mine.shift()!;
+              const r = runUnits(o.scenario, o.policy, { ...p, budget: c.left }, [units[c.index]!])[0]!;
+              results[c.index] = r;
+              finishUnit(q, c.index, r);
+              continue;
+            }
+            const c = claimUnit(q, p.budget);
+            if (c !== null) mine.push(c);
+            else if (mine.length === 0) {
+              done.add(t);
+              live--;
+            }
+          }
+          const m = mergeUnits(results, p.budget);
+          expect({
+            explored: m.explored,
+            steps: m.steps,
+            pruned: m.pruned,
+            exhausted: p.strategy === 'dfs' && m.complete,
+          }).toEqual({
+            explored: one.explored,
+            steps: one.steps,
+            pruned: one.pruned,
+            exhausted: one.exhausted,
+          });
+          expect(m.failure === null ? undefined : encodeSchedule(m.failure.deviations)).toBe(one.schedule);
+          expect(m.failure === null).toBe(one.verdict === 'pass');
+        }
+      }
+    });
+  }
+
+  it('stops handing out units after a failing unit and past the budget', () => {
+    const q = unitQueue(5);
+    const ok = {
+      explored: 10,
+      pruned: 0,
+      steps: 100,
+      exhausted: true,
+      cumSteps: [],
+      cumPruned: [],
+      failure: null,
+    };
+    expect(claimUnit(q, 25)).toEqual({ index: 0, left: 25 });
+    finishUnit(q, 0, ok);
+    expect(claimUnit(q, 25)).toEqual({ index: 1, left: 15 });
+    finishUnit(q, 1, { ...ok, exhausted: false, explored: 3 }); // cut: later units cannot count
+    expect(claimUnit(q, 25)).toBeNull();
+    const b = unitQueue(4);
+    finishUnit(b, 0, ok);
+    finishUnit(b, 1, ok);
+    b[0] = 2;
+    expect(claimUnit(b, 20)).toBeNull(); // 20 schedules already explored before unit 2
+    expect(mergeReaches([ok, ok], 2, 20)).toBe(false);
+    expect(mergeReaches([ok, ok], 2, 21)).toBe(true);
+    expect(mergeReaches([ok, undefined], 2, 100)).toBe(false);
+  });
+
+  it('dfs: a budget spent exactly by the first subtree does not claim exhaustion', () => {
+    const o = {
+      scenario: unpinTruncate as never,
+      policy: () => legacyPolicy(),
+      strategy: 'dfs',
+      budget: 10_000,
+    } as const;
+    const p = strategyParamsForTest(o);
+    const units = planUnits(o.scenario, o.policy, p, 1);
+    expect(units.length).toBeGreaterThan(1);
+    const first = runUnits(o.scenario, o.policy, p, [units[0]!])[0]!;
+    expect(first.exhausted).toBe(true);
+    const r = explore({ ...o, budget: first.explored });
+    expect(r.explored).toBe(first.explored);
+    expect(r.exhausted).toBe(false);
+    expect(explore(o).exhausted).toBe(true);
+  });
 });

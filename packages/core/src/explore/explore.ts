@@ -176,7 +176,16 @@ export function explore<C>(o: ExploreOptions<C>): ExploreResult {
   const p = strategyParams(o as ExploreOptions<unknown>);
   const units = planUnits(o.scenario, o.policy, p, 1);
   const results: UnitResult[] = runUnits(o.scenario, o.policy, p, units);
-  return finishExplore(o, p, mergeUnits(results, p.budget), 1);
+  // Units left unrun (budget spent) count as such: the space was not shown to be exhausted.
+  return finishExplore(
+    o,
+    p,
+    mergeUnits(
+      units.map((_, i) => results[i]),
+      p.budget,
+    ),
+    1,
+  );
 }
 
 function exploreReplay<C>(o: ExploreOptions<C>): ExploreResult {

@@ -1,6 +1,6 @@
 import type { Violation } from '../violations';
 import { PctStrategy, RandomStrategy, ReplayStrategy } from './choosers';
-import { type DfsNode, DfsSession } from './dfs';
+import { type DfsNode, type DfsRoot, DfsSession } from './dfs';
 import type { Footprint } from './footprint';
 import { runSchedule, type ScheduleOutcome } from './run';
 import type { PolicyFactory, Scenario } from './scenario';
@@ -96,24 +96,39 @@ export function planUnits<C>(
 }
 
 /**
- * Runs units in order (one shard), stopping at the first failure or when this shard has explored
- * `budget` schedules (the merge never needs more than that from any shard).
+ * Runs single units of one run, in any order, keeping per-run state (the DFS root and its
+ * footprints, PCT's default length) so a thread can take many small units cheaply.
  */
-export function runUnits<C>(
-  scenario: Scenario<C>,
-  policy: PolicyFactory,
-  p: StrategyParams,
-  units: readonly UnitSpec[],
-): UnitResult[] {
-  const out: UnitResult[] = [];
-  let left = p.budget;
-  if (p.strategy === 'dfs') {
-    const s = new DfsSession(scenario, policy, { bound: p.bound, prune: p.prune, maxSteps: p.maxSteps });
-    s.with(() => {
-      const root = s.root();
-      const fps = new Map<number, Footprint>();
-      for (const u of units) {
-        if (left <= 0 || u.kind !== 'dfs') break;
+export class UnitRunner<C> {
+  private readonly scenario: Scenario<C>;
+  private readonly policy: PolicyFactory;
+  private readonly p: StrategyParams;
+  private dfs: { s: DfsSession<C>; root: DfsRoot; fps: Map<number, Footprint> } | null = null;
+  private length = -1;
+  private readonly rnd = new RandomStrategy();
+  private readonly pct: PctStrategy | null;
+  constructor(scenario: Scenario<C>, policy: PolicyFactory, p: StrategyParams) {
+    this.scenario = scenario;
+    this.policy = policy;
+    this.p = p;
+    this.pct = p.strategy === 'pct' ? new PctStrategy(p.depth) : null;
+  }
+
+  /** Runs unit `u`, exploring at most `left` complete schedules. */
+  run(u: UnitSpec, left: number): UnitResult {
+    const p = this.p;
+    if (u.kind === 'dfs') {
+      if (p.strategy !== 'dfs') throw new Error('dfs unit in a non-dfs run');
+      if (this.dfs === null) {
+        const s = new DfsSession(this.scenario, this.policy, {
+          bound: p.bound,
+          prune: p.prune,
+          maxSteps: p.maxSteps,
+        });
+        this.dfs = { s, root: s.with(() => s.root()), fps: new Map() };
+      }
+      const { s, root, fps } = this.dfs;
+      return s.with(() => {
         const earlier = new Map<number, Footprint>();
         if (u.alt >= 0) {
           for (const a of root.alts) {
@@ -126,20 +141,14 @@ export function runUnits<C>(
             earlier.set(a, fp);
           }
         }
-        const r = dfsUnit(s, u.alt >= 0 ? [s.rootNode(root, u.alt, earlier)] : [], left);
-        out.push(r);
-        left -= r.explored;
-        if (r.failure !== null) break;
-      }
-    });
-    return out;
-  }
-  const tasks = scenario.tasks.length;
-  const length = p.strategy === 'pct' ? defaultLength(scenario, policy, p.maxSteps) : 0;
-  const rnd = new RandomStrategy();
-  const pct = p.strategy === 'pct' ? new PctStrategy(p.depth) : null;
-  for (const u of units) {
-    if (left <= 0 || u.kind !== 'range') break;
+        return dfsUnit(s, u.alt >= 0 ? [s.rootNode(root, u.alt, earlier)] : [], left);
+      });
+    }
+    const scenario = this.scenario;
+    const policy = this.policy;
+    const tasks = scenario.tasks.length;
+    const pct = this.pct;
+    if (pct !== null && this.length < 0) this.length = defaultLength(scenario, policy, p.maxSteps);
     const r: UnitResult = {
       explored: 0,
       pruned: 0,
@@ -153,11 +162,11 @@ export function runUnits<C>(
     for (; i < u.to && r.explored < left; i++) {
       let o: ScheduleOutcome;
       if (pct !== null) {
-        pct.reset(p.seed, i, 0, tasks, length);
+        pct.reset(p.seed, i, 0, tasks, this.length);
         o = runSchedule(scenario, policy, pct, { maxSteps: p.maxSteps });
       } else {
-        rnd.reset(p.seed, i, 0);
-        o = runSchedule(scenario, policy, rnd, { maxSteps: p.maxSteps });
+        this.rnd.reset(p.seed, i, 0);
+        o = runSchedule(scenario, policy, this.rnd, { maxSteps: p.maxSteps });
       }
       r.explored++;
       r.steps += o.steps;
@@ -169,6 +178,26 @@ export function runUnits<C>(
       }
     }
     r.exhausted = r.failure === null && i >= u.to;
+    return r;
+  }
+}
+
+/**
+ * Runs units in order (one shard), stopping at the first failure or when this shard has explored
+ * `budget` schedules (the merge never needs more than that from any shard).
+ */
+export function runUnits<C>(
+  scenario: Scenario<C>,
+  policy: PolicyFactory,
+  p: StrategyParams,
+  units: readonly UnitSpec[],
+): UnitResult[] {
+  const out: UnitResult[] = [];
+  const runner = new UnitRunner(scenario, policy, p);
+  let left = p.budget;
+  for (const u of units) {
+    if (left <= 0 || u.kind !== (p.strategy === 'dfs' ? 'dfs' : 'range')) break;
+    const r = runner.run(u, left);
     out.push(r);
     left -= r.explored;
     if (r.failure !== null) break;
@@ -259,4 +288,54 @@ export function mergeUnits(units: readonly (UnitResult | undefined)[], budget: n
   }
   m.complete = true;
   return m;
+}
+
+/**
+ * A run's shared unit queue, on a SharedArrayBuffer so threads claim units without messages:
+ * `[next unit, last unit worth running, explored by unit i (-1 until it finished)...]`.
+ */
+export function unitQueue(units: number): Int32Array {
+  const q = new Int32Array(new SharedArrayBuffer(4 * (units + 2)));
+  q[1] = units - 1;
+  q.fill(-1, 2);
+  return q;
+}
+
+/**
+ * Claims the next unit worth running and its schedule cap, or null when none is. A unit past a
+ * failing or cut unit, or past the budget, cannot change the merge, so it is not run; the cap
+ * (budget minus what finished earlier units explored) is never below what the merge takes from it.
+ */
+export function claimUnit(q: Int32Array, budget: number): { index: number; left: number } | null {
+  const i = Atomics.add(q, 0, 1);
+  if (i >= q.length - 2 || i > Atomics.load(q, 1)) return null;
+  let left = budget;
+  for (let j = 0; j < i; j++) {
+    const e = Atomics.load(q, 2 + j);
+    if (e > 0) left -= e;
+  }
+  return left > 0 ? { index: i, left } : null;
+}
+
+/** Records unit `i`'s outcome (null: it threw); a failure, cut or error ends the queue there. */
+export function finishUnit(q: Int32Array, i: number, r: UnitResult | null): void {
+  Atomics.store(q, 2 + i, r === null ? 0 : r.explored);
+  if (r !== null && r.failure === null && r.exhausted) return;
+  let last = Atomics.load(q, 1);
+  while (i < last) {
+    const seen = Atomics.compareExchange(q, 1, last, i);
+    if (seen === last) break;
+    last = seen;
+  }
+}
+
+/** Whether merging `units` in order reaches unit `i` (so one thread would have run it). */
+export function mergeReaches(units: readonly (UnitResult | undefined)[], i: number, budget: number): boolean {
+  let explored = 0;
+  for (let j = 0; j < i; j++) {
+    const u = units[j];
+    if (u === undefined || u.failure !== null || !u.exhausted) return false;
+    explored += u.explored;
+  }
+  return explored < budget;
 }
