@@ -61,7 +61,8 @@ export interface PolicyVariant {
 /**
  * A reference-counting design. The core runs the kernel's shared mechanisms and calls the policy
  * only where the designs differ, and only for zone-device pages, as the kernel's static keys do.
- * Every method is named after the kernel function it stands for.
+ * Every method is named after the kernel function it stands for. The optional hooks default to
+ * what the mainline kernel does there: nothing.
  */
 export interface Policy {
   /** The design: `1based`, `0based`, `coarse-pin`, or a third party's. */
@@ -110,7 +111,7 @@ export interface Policy {
   ): void;
 
   /** `get_page()` on a zone-device page, after the refcount increment (v4.5 takes a pgmap reference). */
-  getDevicePage(k: Kernel, t: Task, head: number, refs: number): void;
+  getDevicePage?(k: Kernel, t: Task, head: number, refs: number): void;
 
   /**
    * `put_devmap_managed_folio_refs()`: a put of `refs` on a zone-device folio. Return true if the
@@ -120,7 +121,7 @@ export interface Policy {
   putDevmapManagedRefs(k: Kernel, t: Task, head: number, refs: number, via: PutPath): boolean;
 
   /** `free_zone_device_folio()`: the folio's count reached 0. */
-  freeZoneDeviceFolio(k: Kernel, t: Task, head: number): void;
+  freeZoneDeviceFolio?(k: Kernel, t: Task, head: number): void;
 
   /** The busy test of `dax_layout_busy_page_range()` for a page of a DAX entry. */
   layoutPageBusy(k: Kernel, head: number): boolean;
@@ -132,14 +133,14 @@ export interface Policy {
   layoutWaitKey(head: number): VarKey;
 
   /** `f_op->mmap` of a DAX file: 0 or a negative errno (coarse pin: +1 pgmap reference). */
-  fileMmap(k: Kernel, t: Task, vma: Vma): number;
+  fileMmap?(k: Kernel, t: Task, vma: Vma): number;
 
   /** `vm_ops->open` (fork, split, mremap copy). */
-  vmaOpen(k: Kernel, t: Task, vma: Vma): void;
+  vmaOpen?(k: Kernel, t: Task, vma: Vma): void;
 
   /** `vm_ops->close` (`remove_vma`). */
-  vmaClose(k: Kernel, t: Task, vma: Vma): void;
+  vmaClose?(k: Kernel, t: Task, vma: Vma): void;
 
   /** Design-specific unbind step before `memunmap_pages()` (coarse-pin@revoke zaps and kills mappers). */
-  unbindPrepare(k: Kernel, t: Task, pgmap: DevPagemap): KGen;
+  unbindPrepare?(k: Kernel, t: Task, pgmap: DevPagemap): KGen;
 }

@@ -157,7 +157,7 @@ export function* unbindNamespace(k: Kernel, t: Task, ns: PmemNamespace): KGen {
       // kill_dev_dax(): unmap_mapping_range(inode->i_mapping, 0, 0, 1)
       yield* unmapMappingPages(k, t, b.file, 0, b.dax.nrPages);
     }
-    yield* policy.unbindPrepare(k, t, b.pgmap);
+    if (policy.unbindPrepare) yield* policy.unbindPrepare(k, t, b.pgmap);
     yield* memunmapPages(k, t, b.pgmap);
     done = true;
   } finally {

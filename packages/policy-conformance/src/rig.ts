@@ -75,7 +75,7 @@ export function* unbindDevice(k: Kernel, t: Task, dax: DaxDevice): KGen {
     yield* dax.holder.notifyFailure(k, t, dax.pgmap.startPfn, dax.pgmap.nrPages, 'pre-remove');
   }
   dax.kill();
-  yield* policy.unbindPrepare(k, t, dax.pgmap);
+  if (policy.unbindPrepare) yield* policy.unbindPrepare(k, t, dax.pgmap);
   yield* memunmapPages(k, t, dax.pgmap);
 }
 

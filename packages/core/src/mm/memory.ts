@@ -376,7 +376,7 @@ export function* mmap(k: Kernel, t: Task, mm: Mm, opts: MmapOptions): KGen<numbe
     if (file !== null) {
       file.get();
       if (vma.isFsdax && k.policy !== null) {
-        const err = k.policy.fileMmap(k, t, vma);
+        const err = k.policy.fileMmap?.(k, t, vma) ?? 0;
         if (err < 0) {
           yield* file.put(k, t);
           return err;
@@ -395,7 +395,7 @@ function vmOpen(k: Kernel, t: Task, vma: Vma): void {
   if (vma.file !== null) {
     vma.file.get();
     vma.file.mapping.iMmap.add(vma);
-    if (vma.isFsdax && k.policy !== null) k.policy.vmaOpen(k, t, vma);
+    if (vma.isFsdax && k.policy !== null) k.policy.vmaOpen?.(k, t, vma);
   }
 }
 
@@ -422,7 +422,7 @@ function* removeVma(k: Kernel, t: Task, vma: Vma): KGen {
   vma.dead = true;
   if (vma.file !== null) {
     vma.file.mapping.iMmap.delete(vma);
-    if (vma.isFsdax && k.policy !== null) k.policy.vmaClose(k, t, vma);
+    if (vma.isFsdax && k.policy !== null) k.policy.vmaClose?.(k, t, vma);
     yield* vma.file.put(k, t);
   }
 }

@@ -40,7 +40,7 @@ export function getPage(k: Kernel, t: Task, pfn: number): void {
     );
   if (k.zoneDeviceOnGet) {
     if (k.cost !== null) k.cost.branches++;
-    if (mm.flags(head) & PG_ZONE_DEVICE) k.policy!.getDevicePage(k, t, head, 1);
+    if (mm.flags(head) & PG_ZONE_DEVICE) k.policy!.getDevicePage?.(k, t, head, 1);
   }
 }
 
@@ -58,7 +58,7 @@ export function folioPutRefs(k: Kernel, t: Task, head: number, refs: number): vo
   }
   if (v !== 0) return;
   const flags = mm.flags(head);
-  if (flags & PG_ZONE_DEVICE) k.needPolicy('free_zone_device_folio').freeZoneDeviceFolio(k, t, head);
+  if (flags & PG_ZONE_DEVICE) k.needPolicy('free_zone_device_folio').freeZoneDeviceFolio?.(k, t, head);
   else if (!(flags & PG_RESERVED)) k.ram.freePage(head);
 }
 
@@ -195,6 +195,6 @@ export function tryGrabFolio(k: Kernel, t: Task, pfn: number, refs: number, flag
 function grabHook(k: Kernel, t: Task, head: number, refs: number): void {
   if (k.zoneDeviceOnGet) {
     if (k.cost !== null) k.cost.branches++;
-    if (k.memmap.flags(head) & PG_ZONE_DEVICE) k.policy!.getDevicePage(k, t, head, refs);
+    if (k.memmap.flags(head) & PG_ZONE_DEVICE) k.policy!.getDevicePage?.(k, t, head, refs);
   }
 }
