@@ -68,10 +68,10 @@ class Chunk {
   }
 }
 
+/** The materialised chunks of one 128 MiB section (created on the section's first write). */
 class Section {
   readonly chunks: (Chunk | undefined)[] = new Array(CHUNKS_PER_SECTION).fill(undefined);
-  readonly ranges: (MemmapRangeInit | undefined)[] = new Array(CHUNKS_PER_SECTION).fill(undefined);
-  described = 0;
+  count = 0;
 }
 
 /** A struct page field the memmap reports changes of. */
@@ -103,6 +103,9 @@ export interface MemmapStats {
  */
 export class Memmap {
   private readonly sections: (Section | undefined)[] = [];
+  /** Described ranges, sorted by start pfn. */
+  private readonly ranges: MemmapRangeInit[] = [];
+  private lastRange: MemmapRangeInit | null = null;
   private chunkCount = 0;
   private sectionCount = 0;
   private describedPages = 0;
@@ -142,44 +145,48 @@ export class Memmap {
         `initial refcount must be a non-negative integer, got ${init.refcount}`,
       );
     }
-    for (let pfn = startPfn; pfn < startPfn + nrPages; pfn += CHUNK_PAGES) {
-      if (this.rangeAt(pfn) !== undefined) {
+    for (const r of this.ranges) {
+      if (startPfn < r.startPfn + r.nrPages && r.startPfn < startPfn + nrPages) {
         throw new DaxrefError(
           'PFN_RANGE',
           'memmap',
-          `range [${startPfn}, ${startPfn + nrPages}) overlaps a described range at pfn ${pfn}`,
+          `range [${startPfn}, ${startPfn + nrPages}) overlaps the described range [${r.startPfn}, ${r.startPfn + r.nrPages})`,
         );
       }
     }
-    const desc: MemmapRangeInit = { ...init };
-    for (let pfn = startPfn; pfn < startPfn + nrPages; pfn += CHUNK_PAGES) {
-      const si = pfn >>> SECTION_SHIFT;
-      let s = this.sections[si];
-      if (s === undefined) {
-        while (this.sections.length < si) this.sections.push(undefined);
-        s = new Section();
-        this.sections[si] = s;
-        this.sectionCount++;
-      }
-      s.ranges[(pfn >>> CHUNK_SHIFT) & CHUNK_IN_SECTION_MASK] = desc;
-      s.described++;
-    }
+    // Describing a range costs one interval: sections and chunks appear on first write.
+    this.ranges.push({ ...init });
+    this.ranges.sort((x, y) => x.startPfn - y.startPfn);
     this.describedPages += nrPages;
   }
 
   /** Removes a described range (`memunmap_pages` → `arch_remove_memory`): later access is PFN_INVALID. */
   removeRange(startPfn: number, nrPages: number): void {
-    for (let pfn = startPfn; pfn < startPfn + nrPages; pfn += CHUNK_PAGES) {
-      const si = pfn >>> SECTION_SHIFT;
-      const s = this.sections[si];
-      const ci = (pfn >>> CHUNK_SHIFT) & CHUNK_IN_SECTION_MASK;
-      if (s === undefined || s.ranges[ci] === undefined) {
-        throw new DaxrefError('PFN_RANGE', 'memmap', `removeRange: pfn ${pfn} is not described`);
+    const i = this.ranges.findIndex((r) => r.startPfn === startPfn && r.nrPages === nrPages);
+    if (i < 0)
+      throw new DaxrefError(
+        'PFN_RANGE',
+        'memmap',
+        `removeRange: [${startPfn}, ${startPfn + nrPages}) is not a described range`,
+      );
+    this.ranges.splice(i, 1);
+    this.lastRange = null;
+    const end = startPfn + nrPages;
+    for (
+      let si = startPfn >>> SECTION_SHIFT;
+      si <= (end - 1) >>> SECTION_SHIFT && si < this.sections.length;
+      si++
+    ) {
+      const sec = this.sections[si];
+      if (sec === undefined) continue;
+      for (let ci = 0; ci < CHUNKS_PER_SECTION; ci++) {
+        const pfn = si * 2 ** SECTION_SHIFT + ci * CHUNK_PAGES;
+        if (pfn < startPfn || pfn >= end || sec.chunks[ci] === undefined) continue;
+        sec.chunks[ci] = undefined;
+        sec.count--;
+        this.chunkCount--;
       }
-      if (s.chunks[ci] !== undefined) this.chunkCount--;
-      s.chunks[ci] = undefined;
-      s.ranges[ci] = undefined;
-      if (--s.described === 0) {
+      if (sec.count === 0) {
         this.sections[si] = undefined;
         this.sectionCount--;
       }
@@ -192,9 +199,18 @@ export class Memmap {
     return Number.isInteger(pfn) && pfn >= 0 && pfn < MAX_PFN && this.rangeAt(pfn) !== undefined;
   }
 
+  /** The described range holding `pfn` (a few intervals; the last hit is remembered). */
   private rangeAt(pfn: number): MemmapRangeInit | undefined {
-    const s = this.sections[pfn >>> SECTION_SHIFT];
-    return s === undefined ? undefined : s.ranges[(pfn >>> CHUNK_SHIFT) & CHUNK_IN_SECTION_MASK];
+    const last = this.lastRange;
+    if (last !== null && pfn >= last.startPfn && pfn < last.startPfn + last.nrPages) return last;
+    for (const r of this.ranges) {
+      if (pfn < r.startPfn) return undefined;
+      if (pfn < r.startPfn + r.nrPages) {
+        this.lastRange = r;
+        return r;
+      }
+    }
+    return undefined;
   }
 
   private invalid(pfn: number): never {
@@ -208,25 +224,34 @@ export class Memmap {
   /** The chunk holding `pfn` for reading, or null if it is not materialised (defaults apply). */
   private peek(pfn: number): Chunk | null {
     const s = this.sections[pfn >>> SECTION_SHIFT];
-    if (s === undefined) return this.invalid(pfn);
-    const ci = (pfn >>> CHUNK_SHIFT) & CHUNK_IN_SECTION_MASK;
-    const c = s.chunks[ci];
-    if (c !== undefined) return c;
-    if (s.ranges[ci] === undefined) return this.invalid(pfn);
+    if (s !== undefined) {
+      const c = s.chunks[(pfn >>> CHUNK_SHIFT) & CHUNK_IN_SECTION_MASK];
+      if (c !== undefined) return c;
+    }
+    if (this.rangeAt(pfn) === undefined) return this.invalid(pfn);
     return null;
   }
 
   /** The chunk holding `pfn` for writing, materialised on first use. */
   private chunk(pfn: number): Chunk {
-    const s = this.sections[pfn >>> SECTION_SHIFT];
-    if (s === undefined) return this.invalid(pfn);
+    const si = pfn >>> SECTION_SHIFT;
+    let s = this.sections[si];
     const ci = (pfn >>> CHUNK_SHIFT) & CHUNK_IN_SECTION_MASK;
-    const c = s.chunks[ci];
-    if (c !== undefined) return c;
-    const r = s.ranges[ci];
+    if (s !== undefined) {
+      const c = s.chunks[ci];
+      if (c !== undefined) return c;
+    }
+    const r = this.rangeAt(pfn);
     if (r === undefined) return this.invalid(pfn);
+    if (s === undefined) {
+      while (this.sections.length < si) this.sections.push(undefined);
+      s = new Section();
+      this.sections[si] = s;
+      this.sectionCount++;
+    }
     const fresh = new Chunk(r);
     s.chunks[ci] = fresh;
+    s.count++;
     this.chunkCount++;
     return fresh;
   }
@@ -509,11 +534,12 @@ export class Memmap {
       describedPages: this.describedPages,
       allocatedPages: this.chunkCount * CHUNK_PAGES,
       storageBytes: this.chunkCount * CHUNK_PAGES * MEMMAP_BYTES_PER_PAGE,
-      // a Section: two 64-slot arrays and a header; a Chunk: 7 typed-array views and a buffer header.
+      // a Section: a 64-slot array and a header; a Chunk: 7 typed-array views and a buffer header.
       directoryBytes:
-        this.sectionCount * (2 * CHUNKS_PER_SECTION * 8 + 64) +
+        this.sectionCount * (CHUNKS_PER_SECTION * 8 + 64) +
         this.chunkCount * (7 * 72 + 96) +
-        this.sections.length * 8,
+        this.sections.length * 8 +
+        this.ranges.length * 64,
     };
   }
 }
