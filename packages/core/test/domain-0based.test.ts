@@ -16,6 +16,7 @@ import {
   PG_HEAD,
   PG_STALE,
   PTE_DEVMAP,
+  PTE_DIRTY,
   PTE_SPECIAL,
   pageVarKey,
   pinUserPages,
@@ -165,10 +166,12 @@ describe('0-based (DOMAIN §3a)', () => {
     expect(k.memmap.mapping(pfn)).toBe(f.mapping.id);
   });
 
-  it('zap: the rmap goes at once, the reference only after the TLB flush', () => {
+  it('zap of a clean PTE: the rmap goes at once, the reference only after the TLB flush', () => {
     const env = mapped();
-    const { k, mm, addr } = env;
-    const pfn = fault(env, 0);
+    const { k, mm, addr, f, fs } = env;
+    runAlone(k, 'write', (t) => fs.pwrite(k, t, f, 0, new Uint8Array([1]))); // a block, mapped by a read fault: clean
+    const pfn = fault(env, 0, false);
+    expect(mm.pt.lookup(addr)!.bits & PTE_DIRTY).toBe(0);
     const un = k.spawn('munmap', (t) => munmap(k, t, mm, addr, 4 * 4096));
     // run until the window between zap and flush
     while (k.memmap.mapcount(pfn) !== 0) k.sched.stepTask(un);
@@ -176,6 +179,20 @@ describe('0-based (DOMAIN §3a)', () => {
     expect(un.state).toBe('runnable');
     k.sched.runTask(un);
     expect(k.memmap.refcount(pfn)).toBe(0);
+  });
+
+  it('zap of a dirty file PTE: delay_rmap + force_flush drop the rmap and the reference together', () => {
+    const env = mapped();
+    const { k, mm, addr } = env;
+    const pfn = fault(env, 0, true);
+    expect(mm.pt.lookup(addr)!.bits & PTE_DIRTY).toBeTruthy();
+    const un = k.spawn('munmap', (t) => munmap(k, t, mm, addr, 4 * 4096));
+    while (k.memmap.refcount(pfn) !== 0) {
+      expect(k.memmap.mapcount(pfn)).toBe(1); // never a window with the rmap gone and the reference held
+      k.sched.stepTask(un);
+    }
+    expect(k.memmap.mapcount(pfn)).toBe(0);
+    expect(k.violations).toEqual([]);
   });
 
   it('truncate: busy = ref − mapcount ≠ 0, wait_page_idle for 0 with locks dropped, retry; then dax_folio_put', () => {

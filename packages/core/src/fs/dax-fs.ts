@@ -243,6 +243,9 @@ export class DaxFs implements DaxHolder {
     for (;;) {
       const e = m.lookup(index);
       if (e !== undefined) {
+        // get_next_unlocked_entry(): a PTE entry where a PMD is wanted falls back at once,
+        // before any wait on its lock.
+        if (e.order < order) return null;
         if (e.locked) {
           const key = m.entryKey(e.index);
           yield* k.waits.wait(t, key, () => !e.locked || e.deleted, `DAX entry ${m.id}:${e.index}`, {
@@ -251,7 +254,6 @@ export class DaxFs implements DaxHolder {
           });
           continue;
         }
-        if (e.order < order) return null; // dax_is_pte_entry(entry) && order == PMD_ORDER → fallback
         if (e.zero && e.order > order) {
           // pmd_downgrade: a PTE fault over a huge-zero PMD entry unmaps and drops it, then
           // starts again with a PTE entry.
@@ -286,8 +288,8 @@ export class DaxFs implements DaxHolder {
 
   /**
    * `dax_insert_entry()`: a zero-page entry is unmapped first; an empty, zero or shared entry is
-   * (re)associated with the pfn through the design's `dax_associate_entry`. Returns 0 or a
-   * `VM_FAULT_*` code.
+   * (re)associated with the pfn through the design's `dax_associate_entry`; `pfn` is the entry's
+   * first pfn. Returns 0 or a `VM_FAULT_*` code.
    */
   private *insertEntry(
     k: Kernel,
@@ -296,11 +298,15 @@ export class DaxFs implements DaxHolder {
     e: DaxEntry,
     pfn: number,
     shared: boolean,
+    cow: boolean,
   ): KGen<number> {
     const m = inode.mapping;
     const policy = k.needPolicy('dax_insert_entry');
     if (e.zero) yield* unmapMappingPages(k, t, inode, e.index, e.nrPages);
-    if (shared || e.zero || !e.associated || e.pfn !== pfn) {
+    // Only a zero, empty or shared entry is (re)associated; a PTE fault that finds a PMD entry
+    // leaves it alone and maps its subpage ("we will just leave the PMD in the tree"). [I] A CoW
+    // write moves the entry to the copy's pfn the same way.
+    if (shared || cow || e.zero || !e.associated) {
       if (e.associated && !e.zero) policy.daxDisassociateEntry(k, t, m, e.index, e.pfn, e.order, false);
       e.associated = false;
       const r = policy.daxAssociateEntry(k, t, m, e.index, pfn, e.order, shared);
@@ -347,6 +353,7 @@ export class DaxFs implements DaxHolder {
       yield PREEMPT; // iomap_begin may sleep (xfs_ilock, block allocation) with the entry locked
       // iomap_begin: look the extent up, allocating on a write.
       let block = this.extent(inode, index, nr);
+      let cow = false;
       if (block === -2) return VM_FAULT_FALLBACK; // mapped, but not as one aligned extent
       if (block === -1) {
         if (!write) {
@@ -364,6 +371,7 @@ export class DaxFs implements DaxHolder {
         if (block < 0) return order > 0 ? VM_FAULT_FALLBACK : VM_FAULT_OOM;
         for (let i = 0; i < nr; i++) inode.blocks.set(index + i, block + i);
       } else if (write && this.alloc.shareCount(block) > 1) {
+        cow = true;
         block = this.breakShare(inode, index, nr); // xfs_reflink_allocate_cow + dax_iomap_copy_around
         if (block < 0) return order > 0 ? VM_FAULT_FALLBACK : VM_FAULT_OOM;
         // [I] the copy replaces the shared pfn in this file: its read-only mappings of the old
@@ -374,7 +382,9 @@ export class DaxFs implements DaxHolder {
       if (pfn < 0) return VM_FAULT_SIGBUS; // dax_direct_access() after kill_dax
       if (pfn % nr !== 0) return VM_FAULT_FALLBACK; // dax_iomap_direct_access: a misaligned pfn cannot be a huge leaf
       const shared = !write && this.alloc.shareCount(block) > 1; // IOMAP_F_SHARED
-      const r = yield* this.insertEntry(k, t, inode, e, pfn, shared);
+      // The entry may be a PMD entry this PTE fault found: its first pfn is the folio's.
+      const entryPfn = e.order > order && e.associated ? e.pfn : pfn;
+      const r = yield* this.insertEntry(k, t, inode, e, entryPfn, shared, cow);
       if (r !== 0) return r;
       const policy = k.needPolicy('dax_fault_iter');
       const head = k.memmap.compoundHead(pfn);
@@ -471,7 +481,10 @@ export class DaxFs implements DaxHolder {
   /**
    * `xfs_break_leased_layouts()` → `__break_lease()`: the holder gets SIGIO and has the
    * lease-break time to release; past it, the proposal of seed 004 kills it (its exit unpins).
-   * Called with the IOLOCK held; it is dropped while waiting.
+   * Called with the IOLOCK held; it is dropped while waiting. [I] xfs_break_layouts() breaks the
+   * DAX layouts first and the lease after; with a long-term pin held under a lease (which
+   * mainline never grants on FSDAX) that order would sleep on the pinned page before SIGIO is
+   * sent, so the lease proposal of DOMAIN §5 breaks the lease first.
    */
   *breakLease(k: Kernel, t: Task, inode: Inode): KGen {
     const holder = inode.lease;
@@ -626,7 +639,9 @@ export class DaxFs implements DaxHolder {
       const end = Math.max(Math.ceil(inode.size / PAGE_SIZE), first);
       if (newSize < inode.size) {
         yield* this.breakLease(k, t, inode);
-        const r = yield* this.breakLayouts(k, t, inode, first, end);
+        // xfs_break_dax_layouts() → dax_layout_busy_page(mapping): the whole file, not the range
+        // (6.15: dax_break_layout_inode()).
+        const r = yield* this.breakLayouts(k, t, inode, 0, Number.MAX_SAFE_INTEGER);
         if (r < 0) return r;
         try {
           inode.size = newSize;
@@ -659,7 +674,8 @@ export class DaxFs implements DaxHolder {
       const first = offset / PAGE_SIZE;
       const end = first + len / PAGE_SIZE;
       yield* this.breakLease(k, t, inode);
-      const r = yield* this.breakLayouts(k, t, inode, first, end);
+      // xfs_break_dax_layouts() covers the whole file, not just the hole.
+      const r = yield* this.breakLayouts(k, t, inode, 0, Number.MAX_SAFE_INTEGER);
       if (r < 0) return r;
       try {
         yield* unmapMappingPages(k, t, inode, first, end - first);

@@ -20,6 +20,8 @@ import { PTE_DEVMAP, PTE_DIRTY, PTE_SPECIAL, PTE_WRITE, PTE_YOUNG } from './page
 import type { Mm, Vma } from './vma';
 import { VM_WRITE } from './vma';
 
+const PMD_BYTES = 2 * 1024 * 1024;
+
 /** The outcome of a GUP call: the pages got (their pfns, one per 4 KiB page) or an error. */
 export interface GupResult {
   /** Pfns of the pages pinned or referenced, in address order. */
@@ -195,6 +197,8 @@ export function* gupFast(
   const caps = k.policy?.caps;
   k.irq.enter(t); // local_irq_save()
   let got = 0;
+  let table = -1;
+  let tableStart = 0;
   try {
     outer: while (got < nr) {
       const a = addr + got * PAGE_SIZE;
@@ -204,24 +208,62 @@ export function* gupFast(
       const size = leaf.level === 'pte' ? 1 : leaf.level === 'pmd' ? 512 : 2 ** 18;
       const first = leaf.pfn + Math.floor((a - leaf.start) / PAGE_SIZE);
       const inLeaf = Math.min(nr - got, size - (first - leaf.pfn));
+      if (leaf.level === 'pte' && Math.floor(a / PMD_BYTES) !== table) {
+        table = Math.floor(a / PMD_BYTES); // a new PTE table: gup_fast_pte_range()'s nr_start
+        tableStart = out.length;
+      }
       if (leaf.bits & PTE_DEVMAP) {
         if (flags & FOLL_LONGTERM) break;
-        // __gup_device_huge(): per page, get_dev_pagemap + try_grab_folio_fast(page, 1)
+        // gup_fast_undo_dev_pagemap(): drops every page taken since nr_start (this PTE table, or
+        // this huge leaf) when a devmap step fails.
+        const undoFrom = leaf.level === 'pte' ? tableStart : out.length;
+        const undo = () => {
+          for (const p of out.splice(undoFrom)) gupPutFolio(k, t, p, 1, flags);
+          got = out.length;
+        };
+        if (leaf.level === 'pte') {
+          // gup_fast_pte_range(): get_dev_pagemap (cached), grab, re-check the PTE.
+          if (caps?.gupPgmapRef) {
+            pgmap = k.pgmaps.getDevPagemap(first, pgmap, t.cpu);
+            if (pgmap === null) {
+              undo();
+              break;
+            }
+          }
+          yield PREEMPT; // between reading the PTE and the grab
+          if (tryGrabFolioFast(k, t, first, 1, flags) < 0) break;
+          const now = mm.pt.lookup(a);
+          if (now === null || now.pfn !== leaf.pfn || now.bits !== leaf.bits) {
+            gupPutFolio(k, t, first, 1, flags);
+            break;
+          }
+          out.push(first);
+          got++;
+          continue;
+        }
+        // __gup_device_huge(): per 4 KiB subpage, get_dev_pagemap + try_grab_folio_fast(page, 1);
+        // then one re-check of the leaf for all of them.
         for (let i = 0; i < inLeaf; i++) {
           const pfn = first + i;
           if (caps?.gupPgmapRef) {
             pgmap = k.pgmaps.getDevPagemap(pfn, pgmap, t.cpu);
-            if (pgmap === null) break outer; // gup_fast_undo_dev_pagemap: the pages got so far stay
+            if (pgmap === null) {
+              undo();
+              break outer;
+            }
           }
-          if (i === 0) yield PREEMPT; // between reading the leaf and the grab
-          if (tryGrabFolioFast(k, t, pfn, 1, flags) < 0) break outer;
-          const now = mm.pt.lookup(a);
-          if (now === null || now.pfn !== leaf.pfn || now.bits !== leaf.bits) {
-            gupPutFolio(k, t, pfn, 1, flags);
+          if (i === 0) yield PREEMPT; // between reading the leaf and the grabs
+          if (tryGrabFolioFast(k, t, pfn, 1, flags) < 0) {
+            undo();
             break outer;
           }
           out.push(pfn);
           got++;
+        }
+        const now = mm.pt.lookup(a);
+        if (now === null || now.pfn !== leaf.pfn || now.bits !== leaf.bits) {
+          undo();
+          break;
         }
         continue;
       }

@@ -116,12 +116,19 @@ export function insertFileLeaf(
  * `vm_normal_page()` finds a page (not special, not devmap) the rmap is removed now and the
  * reference is dropped after the TLB flush through the gather.
  */
-export function zapLeaf(k: Kernel, tlb: MmuGather, mm: Mm, leaf: Leaf): void {
+export function zapLeaf(k: Kernel, tlb: MmuGather, mm: Mm, leaf: Leaf, file = false): void {
   mm.pt.clear(leaf.start, leaf.level);
   mm.rss -= levelPages(leaf.level);
   tlb.needFlush = true;
   if (leaf.bits & (PTE_SPECIAL | PTE_DEVMAP)) return; // vm_normal_page() == NULL
-  rmapRemove(k, leaf.pfn, leaf.level);
+  if (file && leaf.bits & PTE_DIRTY && leaf.level === 'pte') {
+    // zap_present_folio_ptes(): a dirty file PTE sets delay_rmap and force_flush, so its rmap
+    // goes with the put, after the flush, before zap_pte_range() returns.
+    tlb.delayedRmaps.push({ pfn: leaf.pfn, level: leaf.level });
+    tlb.forceFlush = true;
+  } else {
+    rmapRemove(k, leaf.pfn, leaf.level);
+  }
   tlb.removePage(k.memmap.compoundHead(leaf.pfn));
 }
 
@@ -138,9 +145,13 @@ export function* zapRange(k: Kernel, t: Task, tlb: MmuGather, vma: Vma, start: n
   let n = 0;
   for (const leaf of leaves) {
     if (leaf.start + levelSize(leaf.level) <= lo || leaf.start >= hi) continue;
-    zapLeaf(k, tlb, vma.mm, leaf);
-    if (++n % 512 === 0) yield PREEMPT;
+    zapLeaf(k, tlb, vma.mm, leaf, vma.file !== null);
+    if (++n % 512 === 0) {
+      yield* tlb.flushForced(k, t); // the end of one PTE table's walk
+      yield PREEMPT;
+    }
   }
+  yield* tlb.flushForced(k, t);
 }
 
 /**
