@@ -502,7 +502,15 @@ const tlbGatherWindow: CatalogueEntry = {
     title: 'T1 munmaps P (its reference drops only after the TLB flush); T2 truncates concurrently',
     source:
       'seed 000 (Jason Gunthorpe): __tlb_remove_page → tlb_batch_pages_flush → free_pages_and_swap_cache',
-    setup: pinSetup,
+    // The page is mapped clean (a read fault of written data): a dirty file PTE is zapped with
+    // delay_rmap + force_flush, which closes the window this scenario is about.
+    setup(k: Kernel): PinCtx {
+      const w = daxWorld(k);
+      const file = w.fs.create('f', 4096);
+      settle(w.fs.pwrite(k, w.boot, file, 0, payload(4096, 0x11)), 'pwrite');
+      const map = mapExisting(w, file);
+      return { w, map, other: w.fs.create('g'), unmapped: false, released: false };
+    },
     tasks: [
       {
         name: 'munmap',
@@ -551,6 +559,7 @@ const forkSplitVma: CatalogueEntry = {
         name: 'admin',
         *body(k, t, c: ForkCtx) {
           yield* k.waits.wait(t, 'fork:done', () => c.done, 'the process to be gone');
+          yield* c.w.fs.unmount(k, t); // the filesystem goes first, then the device
           yield* unbindNamespace(k, t, c.w.ns);
           c.gone = true;
         },
@@ -569,6 +578,8 @@ interface ReflinkCtx {
   w: DaxWorld;
   a: Mapping;
   b: Mapping;
+  /** Tasks (reader, truncate) that have finished. */
+  finished: number;
 }
 
 function reflinkSetup(k: Kernel): ReflinkCtx {
@@ -580,7 +591,7 @@ function reflinkSetup(k: Kernel): ReflinkCtx {
   if (r < 0) throw new Error(`reflink failed (${r})`);
   const a = mapExisting(w, src);
   const b = mapExisting(w, dst);
-  return { w, a, b };
+  return { w, a, b, finished: 0 };
 }
 
 function mapExisting(w: DaxWorld, file: Inode): Mapping {
@@ -603,7 +614,8 @@ const reflinkSharedBlock: CatalogueEntry = {
   applies: needsReflink,
   scenario: {
     id: 'reflink-shared-block',
-    title: 'two files share one block (reflink), both mapped; then one is truncated',
+    title:
+      'two files share one block (reflink), both mapped; then one is truncated; then both go and a third file reuses the block',
     source:
       'dax_mapping_set_cow (v5.19), PAGE_MAPPING_DAX_SHARED + page->share (v6.0), dax_folio_make_shared (6.15)',
     setup: reflinkSetup,
@@ -612,12 +624,33 @@ const reflinkSharedBlock: CatalogueEntry = {
         name: 'reader',
         *body(k, t, c: ReflinkCtx) {
           yield* userAccess(k, t, c.a.mm, c.a.addr, false);
+          c.finished++;
+          k.waits.wake('reflink:finished');
         },
       },
       {
         name: 'truncate',
         *body(k, t, c: ReflinkCtx) {
           yield* c.w.fs.truncate(k, t, c.b.file, 0);
+          c.finished++;
+          k.waits.wake('reflink:finished');
+        },
+      },
+      {
+        name: 'reuse',
+        *body(k, t, c: ReflinkCtx) {
+          // once b is truncated and a refaulted, a goes too; its block is freed and another file
+          // takes and maps it (a stale shared mark would trip dax_associate_entry's WARN)
+          yield* k.waits.wait(t, 'reflink:finished', () => c.finished === 2, 'the reader and the truncate');
+          yield* exitMmap(k, t, c.a.mm);
+          yield* c.w.fs.unlink(k, t, c.a.file);
+          yield* c.w.fs.close(k, t, c.a.file);
+          const g = c.w.fs.create('reuse', 4096);
+          const mm = createMm(k);
+          const addr = yield* mmap(k, t, mm, { file: g, length: 4096 });
+          yield* userAccess(k, t, mm, addr, true, payload(1, 0x22));
+          yield* exitMmap(k, t, mm);
+          yield* c.w.fs.close(k, t, g);
         },
       },
     ],
@@ -630,6 +663,59 @@ const reflinkSharedBlock: CatalogueEntry = {
     '1based@v6.14': ['pass', 'must'],
     '0based@v6.15': ['pass', 'must'],
   }),
+};
+
+const reflinkTruncateRefault: CatalogueEntry = {
+  kind: 'failure',
+  applies: needsReflink,
+  scenario: {
+    id: 'reflink-truncate-refault',
+    title:
+      'two files share one block (reflink), both mapped; one is truncated while the other drops its mapping and faults the block in again',
+    source:
+      "model prediction, not in DOMAIN §6: 6.15 wait_page_idle() sleeps for folio_ref_count == 0 (dax_page_is_idle), which the other file's mapping of the shared folio keeps at 1",
+    setup: reflinkSetup,
+    tasks: [
+      {
+        name: 'reader',
+        *body(k, t, c: ReflinkCtx) {
+          // drop the mapping and fault the shared block in again: a new association
+          yield* munmap(k, t, c.a.mm, c.a.addr, c.a.length);
+          const addr = yield* mmap(k, t, c.a.mm, { file: c.a.file, length: c.a.length, addr: c.a.addr });
+          yield* userAccess(k, t, c.a.mm, addr, false);
+          c.finished++;
+          k.waits.wake('reflink:finished');
+        },
+      },
+      {
+        name: 'truncate',
+        *body(k, t, c: ReflinkCtx) {
+          yield* c.w.fs.truncate(k, t, c.b.file, 0);
+          c.finished++;
+          k.waits.wake('reflink:finished');
+        },
+      },
+      {
+        name: 'reuse',
+        *body(k, t, c: ReflinkCtx) {
+          // once b is truncated and a refaulted, a goes too; its block is freed and another file
+          // takes and maps it (a stale shared mark would trip dax_associate_entry's WARN)
+          yield* k.waits.wait(t, 'reflink:finished', () => c.finished === 2, 'the reader and the truncate');
+          yield* exitMmap(k, t, c.a.mm);
+          yield* c.w.fs.unlink(k, t, c.a.file);
+          yield* c.w.fs.close(k, t, c.a.file);
+          const g = c.w.fs.create('reuse', 4096);
+          const mm = createMm(k);
+          const addr = yield* mmap(k, t, mm, { file: g, length: 4096 });
+          yield* userAccess(k, t, mm, addr, true, payload(1, 0x22));
+          yield* exitMmap(k, t, mm);
+          yield* c.w.fs.close(k, t, g);
+        },
+      },
+    ],
+    teardown: reflinkTeardown,
+  },
+  expected: {},
 };
 
 interface LongtermCtx extends GupCtx {
@@ -874,7 +960,7 @@ const unbindIdle: CatalogueEntry = {
   kind: 'workload',
   scenario: {
     id: 'unbind-idle',
-    title: 'unbind a device whose files are closed and unmapped',
+    title: 'unmount, then unbind a device whose files are closed and unmapped',
     source: 'ndctl disable-namespace',
     setup(k: Kernel): WorkCtx {
       const w = daxWorld(k);
@@ -887,6 +973,8 @@ const unbindIdle: CatalogueEntry = {
       {
         name: 'admin',
         *body(k, t, c: WorkCtx) {
+          // the admin's sequence: umount, then ndctl disable-namespace
+          if (!ensure(k, (yield* c.w.fs.unmount(k, t)) === 0, 'umount')) return;
           yield* unbindNamespace(k, t, c.w.ns);
           if (!ensure(k, c.w.ns.state === 'idle', 'the namespace is unbound')) return;
         },
@@ -1048,6 +1136,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   tlbGatherWindow,
   forkSplitVma,
   reflinkSharedBlock,
+  reflinkTruncateRefault,
   longtermPinRefused,
   leaseBreak,
   faultRwBasic,
