@@ -89,6 +89,31 @@ describe('DAX filesystem', () => {
     expect(k.violations).toEqual([]);
   });
 
+  for (const [name, mk] of [
+    ['1-based', legacyPolicy],
+    ['0-based', zeroBasedPolicy],
+  ] as const) {
+    it(`${name}: a PTE fault over a PMD entry maps its subpage and leaves the entry and its association alone`, () => {
+      const { k, fs } = setup(mk());
+      const f = fs.create('f', 2 * 1024 * 1024);
+      const mm = createMm(k);
+      const a = runAlone(k, 'mmap', (t) => mmap(k, t, mm, { file: f, length: 2 * 1024 * 1024 }));
+      runAlone(k, 'write', (t) => userAccess(k, t, mm, a, true, new Uint8Array([1])));
+      const head = mm.pt.lookup(a)!.pfn;
+      const entry = f.mapping.lookup(0)!;
+      expect(entry).toMatchObject({ order: 9, pfn: head });
+      // dropping the first page of the VMA zaps the whole PMD; the rest can only refault with PTEs
+      runAlone(k, 'munmap', (t) => munmap(k, t, mm, a, 4096));
+      const r = runAlone(k, 'read', (t) => userAccess(k, t, mm, a + 7 * 4096, false));
+      expect(r).toMatchObject({ ok: true, pfn: head + 7 });
+      expect(mm.pt.lookup(a + 7 * 4096)!.level).toBe('pte');
+      expect(f.mapping.lookup(7)).toBe(entry);
+      expect(entry).toMatchObject({ order: 9, pfn: head });
+      expect(k.memmap.mapping(head)).toBe(f.mapping.id);
+      expect(k.violations).toEqual([]);
+    });
+  }
+
   it('fsdax has no 1 GiB faults (dax_iomap_fault): a PUD-sized mapping falls back to PMD leaves', () => {
     const { k, fs } = setup(zeroBasedPolicy(), 2 ** 19);
     const f = fs.create('huge', 2 ** 30);
