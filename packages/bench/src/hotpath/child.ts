@@ -2,7 +2,7 @@
 // Spawned by `daxref bench` (one process per policy, order rotated); runs from the built dist.
 import { BenchError } from '../errors';
 import { resolvePolicy } from '../policies';
-import { type MeasureOptions, measure } from './measure';
+import { type MeasureOptions, measure, type RawCase } from './measure';
 import { BASELINE_CASE, FLOOR_CASES, type OpCase, POLICY_CASES } from './ops';
 
 interface ChildConfig {
@@ -32,6 +32,22 @@ async function main(): Promise<void> {
       cfg.cases!.some((w) => w.op === c.op && JSON.stringify(w.params) === JSON.stringify(c.params)),
     );
   const raw = await measure(cfg.policy, make, cases, cfg.options);
+  if (cfg.policy !== 'none' && cfg.policy !== 'floor') {
+    // A paired control: the policy-free get/put measured in this same process, alternating with
+    // the policy's get/put of a normal page (4 rounds each), so both share the process's JIT
+    // history and drift; the policy's ratios are taken against it.
+    const short = { ...cfg.options, timeMs: Math.max(20, cfg.options.timeMs / 4) };
+    const mine = raw.find((r) => r.op === BASELINE_CASE.op)!;
+    const control: RawCase = { ...mine, samples: [], control: true };
+    mine.samples = [];
+    for (let round = 0; round < 4; round++) {
+      const [a] = await measure(cfg.policy, make, [BASELINE_CASE], short);
+      const [b] = await measure('none', () => null, [BASELINE_CASE], short);
+      mine.samples.push(...a!.samples);
+      control.samples.push(...b!.samples);
+    }
+    raw.push(control);
+  }
   process.stdout.write(JSON.stringify(raw));
 }
 

@@ -10,6 +10,8 @@ export interface RawCase {
   /** Nanoseconds per op, one per sample (each sample times `batch` ops). */
   samples: number[];
   counts: CostSnapshot;
+  /** The paired policy-free control measured in the same process (not a reported case). */
+  control?: boolean;
 }
 
 /** Timing settings: `quick` is what `pnpm start` uses. */

@@ -54,6 +54,7 @@ export function runBench(opts: RunBenchOptions): BenchFile {
     : { timeMs: 400, warmupMs: 100, minSampleNs: 20_000, maxSamples: 2000 };
   const ids = ['none', 'floor', ...opts.policies.map((p) => p.id)];
   const merged = new Map<string, { policy: string; raw: RawCase }>();
+  const controls = new Map<string, number[]>();
   const total = processes * ids.length;
   let done = 0;
   for (let round = 0; round < processes; round++) {
@@ -63,6 +64,10 @@ export function runBench(opts: RunBenchOptions): BenchFile {
         runChild('hotpath-child.js', [JSON.stringify({ policy: id, options })]),
       ) as RawCase[];
       for (const raw of out) {
+        if (raw.control) {
+          controls.set(id, [...(controls.get(id) ?? []), ...raw.samples]);
+          continue;
+        }
         const key = caseId(id, raw);
         const prev = merged.get(key);
         if (prev === undefined) merged.set(key, { policy: id, raw });
@@ -76,8 +81,12 @@ export function runBench(opts: RunBenchOptions): BenchFile {
     throw new BenchError('IO', 'the baseline get-put-normal under policy none was not measured');
   const baseMedian = summarize(base.raw.samples).median;
   const cases: BenchCase[] = [];
+  const controlMedian = new Map([...controls].map(([id, xs]) => [id, summarize(xs).median]));
   for (const [id, { policy, raw }] of merged) {
     const ns = summarize(raw.samples);
+    // A policy's ratios are against the policy-free get/put measured in its own processes (a
+    // paired control); the baseline's and the floor's against the baseline itself.
+    const ref = controlMedian.get(policy) ?? baseMedian;
     cases.push({
       id,
       policy,
@@ -86,7 +95,7 @@ export function runBench(opts: RunBenchOptions): BenchFile {
       ns,
       samples: raw.samples.length,
       counts: raw.counts,
-      baselineRatio: ns.median / baseMedian,
+      baselineRatio: ns.median / ref,
     });
   }
   const scale = JSON.parse(runChild('scale-child.js', [], ['--expose-gc'])) as BenchFile['scale'];
