@@ -18,6 +18,7 @@ import {
   userAccess,
 } from '@daxref/core';
 import {
+  cleanPte,
   completeDma,
   createRig,
   extraPgmapRefs,
@@ -98,6 +99,7 @@ describe('tlb-gather-window (6.15: the mapping ref is dropped after the TLB flus
     const r = rigOf('v6.15');
     const { k, fs } = r;
     const m = mapFile(r, 'a');
+    cleanPte(m); // the window exists for a clean PTE; a dirty one is force-flushed inside the zap
     const t1 = k.spawn('T1 munmap', (t) => munmap(k, t, m.mm, m.addr, 4 * PAGE));
     k.sched.stepTask(t1); // zapped and unlinked from i_mmap; the gather still holds the ref
     expect(k.memmap.mapcount(m.pfn)).toBe(0);

@@ -31,7 +31,7 @@ import {
 import type { describe as Describe, expect as Expect, it as It } from 'vitest';
 import { busyPages, extraPgmapRefs, missedWakeups } from './checks';
 import { EXPECTATIONS, type VariantExpectations } from './expectations';
-import { adoptMm, createRig, mapFile, type Rig, runAlone, startTask, unbindDevice } from './rig';
+import { adoptMm, cleanPte, createRig, mapFile, type Rig, runAlone, startTask, unbindDevice } from './rig';
 
 /** The test functions the suite registers with (pass vitest's own). */
 export interface ConformanceApi {
@@ -236,6 +236,7 @@ export function describeConformance(api: ConformanceApi, factory: PolicyFactory,
       const r = rig();
       const { k } = r;
       const m = mapFile(r, 'a');
+      cleanPte(m); // a clean PTE: its put waits for tlb_finish_mmu() (a dirty one is force-flushed)
       const before = k.memmap.refcount(m.pfn);
       const t = k.spawn('munmap', (task) => munmap(k, task, m.mm, m.addr, 4 * PAGE));
       k.sched.stepTask(t); // zap, then the preemption point before tlb_finish_mmu()

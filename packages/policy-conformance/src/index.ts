@@ -6,6 +6,7 @@ export { completeDma, type DmaTransfer, startDma } from './dma';
 export { EXPECTATIONS, type VariantExpectations } from './expectations';
 export {
   adoptMm,
+  cleanPte,
   createRig,
   type Mapped,
   mapFile,

@@ -14,6 +14,7 @@ import {
   memunmapPages,
   mmap,
   type Policy,
+  PTE_DIRTY,
   type Task,
   userAccess,
 } from '@daxref/core';
@@ -109,4 +110,14 @@ export function mapFile(rig: Rig, name: string, size = 4 * 4096, mm?: Mm): Mappe
   const r = runAlone(k, `touch ${name}`, (t) => userAccess(k, t, m, addr, true, new Uint8Array([0x5a])));
   if (!r.ok) throw new Error(`write fault on ${name} failed: ${r.signal}`);
   return { file, mm: m, addr, pfn: file.pfnOf(0) };
+}
+
+/**
+ * Cleans the PTE of a mapping's first page, as writeback does after an fsync (`dax_entry_mkclean`
+ * → `pfn_mkclean_range`). Only a clean file PTE is zapped with its put deferred to
+ * `tlb_finish_mmu()`; a dirty one goes with `delay_rmap` + `force_flush` inside the zap.
+ */
+export function cleanPte(m: Mapped): void {
+  const leaf = m.mm.pt.lookup(m.addr);
+  if (leaf !== null) m.mm.pt.setBits(leaf.start, leaf.bits & ~PTE_DIRTY);
 }
