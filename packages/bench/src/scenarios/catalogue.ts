@@ -609,6 +609,49 @@ function* reflinkTeardown(k: Kernel, t: Task, c: ReflinkCtx): KGen {
 
 const needsReflink = (p: Policy) => (p.caps.reflink ? null : 'xfs refused reflink on DAX before v5.19');
 
+/**
+ * The reflink race shape: `reader` touches the shared block through file a while file b is
+ * truncated; once both are done, a goes too and another file takes and maps the freed block (a
+ * stale shared mark would trip `dax_associate_entry`'s WARN).
+ */
+function reflinkTasks(reader: (k: Kernel, t: Task, c: ReflinkCtx) => KGen): Scenario<ReflinkCtx>['tasks'] {
+  const done = (k: Kernel, c: ReflinkCtx) => {
+    c.finished++;
+    k.waits.wake('reflink:finished');
+  };
+  return [
+    {
+      name: 'reader',
+      *body(k, t, c) {
+        yield* reader(k, t, c);
+        done(k, c);
+      },
+    },
+    {
+      name: 'truncate',
+      *body(k, t, c) {
+        yield* c.w.fs.truncate(k, t, c.b.file, 0);
+        done(k, c);
+      },
+    },
+    {
+      name: 'reuse',
+      *body(k, t, c) {
+        yield* k.waits.wait(t, 'reflink:finished', () => c.finished === 2, 'the reader and the truncate');
+        yield* exitMmap(k, t, c.a.mm);
+        yield* c.w.fs.unlink(k, t, c.a.file);
+        yield* c.w.fs.close(k, t, c.a.file);
+        const g = c.w.fs.create('reuse', 4096);
+        const mm = createMm(k);
+        const addr = yield* mmap(k, t, mm, { file: g, length: 4096 });
+        yield* userAccess(k, t, mm, addr, true, payload(1, 0x22));
+        yield* exitMmap(k, t, mm);
+        yield* c.w.fs.close(k, t, g);
+      },
+    },
+  ];
+}
+
 const reflinkSharedBlock: CatalogueEntry = {
   kind: 'failure',
   applies: needsReflink,
@@ -619,41 +662,9 @@ const reflinkSharedBlock: CatalogueEntry = {
     source:
       'dax_mapping_set_cow (v5.19), PAGE_MAPPING_DAX_SHARED + page->share (v6.0), dax_folio_make_shared (6.15)',
     setup: reflinkSetup,
-    tasks: [
-      {
-        name: 'reader',
-        *body(k, t, c: ReflinkCtx) {
-          yield* userAccess(k, t, c.a.mm, c.a.addr, false);
-          c.finished++;
-          k.waits.wake('reflink:finished');
-        },
-      },
-      {
-        name: 'truncate',
-        *body(k, t, c: ReflinkCtx) {
-          yield* c.w.fs.truncate(k, t, c.b.file, 0);
-          c.finished++;
-          k.waits.wake('reflink:finished');
-        },
-      },
-      {
-        name: 'reuse',
-        *body(k, t, c: ReflinkCtx) {
-          // once b is truncated and a refaulted, a goes too; its block is freed and another file
-          // takes and maps it (a stale shared mark would trip dax_associate_entry's WARN)
-          yield* k.waits.wait(t, 'reflink:finished', () => c.finished === 2, 'the reader and the truncate');
-          yield* exitMmap(k, t, c.a.mm);
-          yield* c.w.fs.unlink(k, t, c.a.file);
-          yield* c.w.fs.close(k, t, c.a.file);
-          const g = c.w.fs.create('reuse', 4096);
-          const mm = createMm(k);
-          const addr = yield* mmap(k, t, mm, { file: g, length: 4096 });
-          yield* userAccess(k, t, mm, addr, true, payload(1, 0x22));
-          yield* exitMmap(k, t, mm);
-          yield* c.w.fs.close(k, t, g);
-        },
-      },
-    ],
+    tasks: reflinkTasks(function* (k, t, c) {
+      yield* userAccess(k, t, c.a.mm, c.a.addr, false);
+    }),
     teardown: reflinkTeardown,
   },
   expected: expect({
@@ -675,44 +686,12 @@ const reflinkTruncateRefault: CatalogueEntry = {
     source:
       "model prediction, not in DOMAIN §6: 6.15 wait_page_idle() sleeps for folio_ref_count == 0 (dax_page_is_idle), which the other file's mapping of the shared folio keeps at 1",
     setup: reflinkSetup,
-    tasks: [
-      {
-        name: 'reader',
-        *body(k, t, c: ReflinkCtx) {
-          // drop the mapping and fault the shared block in again: a new association
-          yield* munmap(k, t, c.a.mm, c.a.addr, c.a.length);
-          const addr = yield* mmap(k, t, c.a.mm, { file: c.a.file, length: c.a.length, addr: c.a.addr });
-          yield* userAccess(k, t, c.a.mm, addr, false);
-          c.finished++;
-          k.waits.wake('reflink:finished');
-        },
-      },
-      {
-        name: 'truncate',
-        *body(k, t, c: ReflinkCtx) {
-          yield* c.w.fs.truncate(k, t, c.b.file, 0);
-          c.finished++;
-          k.waits.wake('reflink:finished');
-        },
-      },
-      {
-        name: 'reuse',
-        *body(k, t, c: ReflinkCtx) {
-          // once b is truncated and a refaulted, a goes too; its block is freed and another file
-          // takes and maps it (a stale shared mark would trip dax_associate_entry's WARN)
-          yield* k.waits.wait(t, 'reflink:finished', () => c.finished === 2, 'the reader and the truncate');
-          yield* exitMmap(k, t, c.a.mm);
-          yield* c.w.fs.unlink(k, t, c.a.file);
-          yield* c.w.fs.close(k, t, c.a.file);
-          const g = c.w.fs.create('reuse', 4096);
-          const mm = createMm(k);
-          const addr = yield* mmap(k, t, mm, { file: g, length: 4096 });
-          yield* userAccess(k, t, mm, addr, true, payload(1, 0x22));
-          yield* exitMmap(k, t, mm);
-          yield* c.w.fs.close(k, t, g);
-        },
-      },
-    ],
+    tasks: reflinkTasks(function* (k, t, c) {
+      // drop the mapping and fault the shared block in again: a new association
+      yield* munmap(k, t, c.a.mm, c.a.addr, c.a.length);
+      const addr = yield* mmap(k, t, c.a.mm, { file: c.a.file, length: c.a.length, addr: c.a.addr });
+      yield* userAccess(k, t, c.a.mm, addr, false);
+    }),
     teardown: reflinkTeardown,
   },
   expected: {},
