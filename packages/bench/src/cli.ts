@@ -10,7 +10,7 @@ import { runBench } from './hotpath/run';
 import { interactive, writeAtomic } from './io';
 import { DEFAULT_BUDGET, DEFAULT_SEED, DEFAULT_STRATEGY, runMatrix, STRATEGIES, unexpected } from './matrix';
 import { allPolicies, defaultPolicies, resolvePolicies } from './policies';
-import { CATALOGUE } from './scenarios/catalogue';
+import { CATALOGUE } from './scenarios/catalogue/index';
 import { traceScenario } from './trace';
 import { VERSION } from './version';
 

@@ -35,7 +35,8 @@ export {
   resolvePolicies,
   resolvePolicy,
 } from './policies';
-export { CATALOGUE, type CatalogueEntry, type Expectation, type Expected } from './scenarios/catalogue';
+export { CATALOGUE } from './scenarios/catalogue/index';
+export type { CatalogueEntry, Expectation, Expected } from './scenarios/entry';
 export { SCENARIO_IDS, selectScenarios } from './scenarios/index';
 export {
   type DaxWorld,

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { type ExploreResult, explore, type StrategyName } from '@daxref/core';
 import { BenchError } from './errors';
 import { defaultPolicies, type ResolvedPolicy, resolvePolicies } from './policies';
-import type { CatalogueEntry } from './scenarios/catalogue';
+import type { CatalogueEntry } from './scenarios/entry';
 import { selectScenarios } from './scenarios/index';
 import type { MatrixCell, MatrixFile } from './schema';
 import { VERSION } from './version';

@@ -1,5 +1,6 @@
 import { BenchError } from '../errors';
-import { CATALOGUE, type CatalogueEntry } from './catalogue';
+import { CATALOGUE } from './catalogue/index';
+import type { CatalogueEntry } from './entry';
 
 /** The scenario ids, in catalogue order. */
 export const SCENARIO_IDS: readonly string[] = CATALOGUE.map((e) => e.scenario.id);

@@ -1,0 +1,51 @@
+import type { CatalogueEntry } from '../entry';
+import { evictDuringDma } from './evict-during-dma';
+import { faultRwBasic } from './fault-rw-basic';
+import { forkPmd } from './fork-pmd';
+import { forkSplitVma } from './fork-split-vma';
+import { getHolderVsPinWait } from './get-holder-vs-pin-wait';
+import { gupOnZeroRef } from './gup-on-zero-ref';
+import { gupPinUnpin } from './gup-pin-unpin';
+import { leaseBreak } from './lease-break';
+import { longtermPinRefused } from './longterm-pin-refused';
+import { munmapThenTruncate } from './munmap-then-truncate-dma';
+import { odirectUnfaulted } from './odirect-unfaulted';
+import { poisonPunchHole } from './poison-punch-hole';
+import { reflinkCow } from './reflink-cow';
+import { reflinkSharedBlock } from './reflink-shared-block';
+import { reflinkTruncateRefault } from './reflink-truncate-refault';
+import { releasePagesPut } from './release-pages-put';
+import { tlbGatherWindow } from './tlb-gather-window';
+import { truncateDuringDma } from './truncate-during-dma';
+import { truncateIdle } from './truncate-idle';
+import { unbindIdle } from './unbind-idle';
+import { unbindWhileMapped } from './unbind-while-mapped';
+import { unbindWhilePinned } from './unbind-while-pinned';
+import { unpinMissedWakeup } from './unpin-missed-wakeup';
+
+/** The catalogue, in report order: the failure sequences of DOMAIN §6, then the normal workloads. */
+export const CATALOGUE: readonly CatalogueEntry[] = [
+  unpinMissedWakeup,
+  releasePagesPut,
+  truncateDuringDma,
+  munmapThenTruncate,
+  evictDuringDma,
+  unbindWhileMapped,
+  unbindWhilePinned,
+  gupOnZeroRef,
+  getHolderVsPinWait,
+  tlbGatherWindow,
+  forkSplitVma,
+  reflinkSharedBlock,
+  reflinkTruncateRefault,
+  longtermPinRefused,
+  leaseBreak,
+  faultRwBasic,
+  gupPinUnpin,
+  truncateIdle,
+  unbindIdle,
+  forkPmd,
+  odirectUnfaulted,
+  poisonPunchHole,
+  reflinkCow,
+];

@@ -1,0 +1,35 @@
+import type { Policy, Scenario, ViolationKind } from '@daxref/core';
+
+/** What the catalogue expects of a cell: `pass`, the violation kind a failure shows, or `n/a`. */
+export type Expected = 'pass' | ViolationKind | 'n/a';
+
+/** An expectation, and whether the sources establish it (`must`) or the model predicts it. */
+export interface Expectation {
+  readonly verdict: Expected;
+  readonly must?: boolean;
+}
+
+/** A catalogue entry: the scenario, when it applies, and the verdicts DOMAIN §6 knows. */
+export interface CatalogueEntry {
+  // biome-ignore lint/suspicious/noExplicitAny: scenarios have their own context types
+  readonly scenario: Scenario<any>;
+  /** `failure`: a known failure sequence; `workload`: a normal workload that must pass. */
+  readonly kind: 'failure' | 'workload';
+  /** Null when the scenario can arise under the policy; else why it cannot (the cell is `n/a`). */
+  applies?(p: Policy): string | null;
+  /** Expected verdicts by full policy id (`1based@v6.14`); absent ids have no expectation. */
+  readonly expected: Readonly<Record<string, Expectation>>;
+}
+
+export const DEFAULTS = ['1based@v6.14', '0based@v6.15', 'coarse-pin@block'] as const;
+
+export function expect(table: Record<string, Expected | [Expected, 'must']>): Record<string, Expectation> {
+  const out: Record<string, Expectation> = {};
+  for (const [id, v] of Object.entries(table))
+    out[id] = Array.isArray(v) ? { verdict: v[0], must: true } : { verdict: v };
+  return out;
+}
+
+export function workloadExpect(): Record<string, Expectation> {
+  return Object.fromEntries(DEFAULTS.map((id) => [id, { verdict: 'pass' as const, must: true }]));
+}
