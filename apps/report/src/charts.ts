@@ -31,7 +31,12 @@ function styleScales(policies: string[]) {
   return { domain, range, symbols };
 }
 
-function svg(node: Element): string {
+/** What Plot returns, as far as the report needs it (no DOM types: the page is built in Node). */
+interface Rendered {
+  outerHTML: string;
+}
+
+function svg(node: Rendered): string {
   // Plot returns an <svg>, or a <figure> when it adds a legend: either is inlined as is.
   return node.outerHTML;
 }
@@ -91,7 +96,7 @@ export function benchChart(cases: readonly BenchCaseInput[]): string {
             `${d.op} under ${d.policy}: ${d.median.toFixed(1)} ns (p75 ${d.p75.toFixed(1)})`,
         }),
       ],
-    }) as unknown as Element,
+    }) as unknown as Rendered,
   );
 }
 
@@ -143,7 +148,7 @@ export function gupChart(cases: readonly BenchCaseInput[]): string | null {
             `${d.policy} ${d.mapping} ×${d.pages}: ${d.perPage.toFixed(1)} ns/page`,
         }),
       ],
-    }) as unknown as Element,
+    }) as unknown as Rendered,
   );
 }
 
@@ -265,6 +270,6 @@ export function timelineChart(t: Timeline): string {
           ),
         ),
       ],
-    }) as unknown as Element,
+    }) as unknown as Rendered,
   );
 }

@@ -99,7 +99,7 @@ export function matrixSection(inputs: ReportInputs): string {
     inconclusive: 'inconclusive',
     other: 'other',
   };
-  const filters = `<div class="filters" role="group" aria-label="Filter the matrix">
+  const filters = `<div class="filters">
 <fieldset><legend>Design</legend>${designs
     .map((d) => `<label><input type="checkbox" name="design" value="${esc(d)}" checked> ${esc(d)}</label>`)
     .join('')}</fieldset>

@@ -96,7 +96,7 @@ export function summarySection(inputs: ReportInputs): string {
   return `<section id="summary"><h2>Summary</h2>
 <p>${m.cells.length} cells: ${countText}. ${failures.length} of ${m.scenarios.length} scenarios are known failures (some variant is expected to fail them, or does); the rest are workloads every design must pass.</p>
 <h3>Findings</h3>
-${findings.length > 0 ? `<ul class="findings">${findings.join('\n')}</ul>` : '<p>None: every cell shows the verdict the catalogue expects' + (inputs.oracle ? ', and every real kernel agrees with the model' : '') + '.</p>'}
+${findings.length > 0 ? `<ul class="findings">${findings.join('\n')}</ul>` : `<p>None: every cell shows the verdict the catalogue expects${inputs.oracle ? ', and every real kernel agrees with the model' : ''}.</p>`}
 <h3>Per design: the known failures each variant is exposed to, and those it fixes</h3>
 <table class="per-design"><thead><tr><th scope="col">variant</th><th scope="col" class="n">#</th><th scope="col">exposed to (✗, click for the counterexample)</th><th scope="col" class="n">#</th><th scope="col">fixes (✓ passes)</th></tr></thead>
 <tbody>${rows}</tbody></table>
