@@ -88,6 +88,8 @@ figure { margin: 0; }
 .steps-legend span { margin-right: 0.9rem; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; vertical-align: -0.1em; border-radius: 2px; margin-right: 0.2em; }
 .evidence { max-height: 18rem; }
+table.per-design tbody th { font-weight: 400; max-width: 16rem; background: var(--bg); }
+table.per-design tbody th .muted { font-size: 0.8rem; }
 `;
 
 /**

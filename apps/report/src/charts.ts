@@ -210,6 +210,8 @@ export function timelineChart(t: Timeline): string {
     label: `⚠ ${[...new Set(kinds)].join(', ')} (step ${step})`,
   }));
   const rowH = 34;
+  const stepPx = (900 - 190 - 20) / Math.max(1, to - from + 1);
+  const fnFits = stepPx >= 36;
   return svg(
     Plot.plot({
       document,
@@ -232,7 +234,29 @@ export function timelineChart(t: Timeline): string {
           fillOpacity: 0.75,
           title: 'label',
         }),
-        Plot.text(steps, { x: 'step', y: 0.55, fy: 'lane', text: 'mark', fill: 'white', fontWeight: 'bold' }),
+        Plot.text(steps, {
+          x: 'step',
+          y: fnFits ? 0.95 : 0.55,
+          fy: 'lane',
+          text: 'mark',
+          fill: 'white',
+          fontWeight: 'bold',
+        }),
+        // The kernel function a step ended in, written in its box when the boxes are wide enough.
+        ...(fnFits
+          ? [
+              Plot.text(steps, {
+                x: 'step',
+                y: 0.2,
+                fy: 'lane',
+                text: (d: (typeof steps)[number]) => d.fn.split('/').pop() ?? '',
+                fill: 'white',
+                fontSize: 8,
+                lineWidth: (stepPx * 0.8) / 8,
+                textOverflow: 'ellipsis',
+              }),
+            ]
+          : []),
         Plot.line(points, { x: 'step', y: 'y', fy: 'row', curve: 'step-after', stroke: 'currentColor' }),
         Plot.dot(labels, { x: 'step', y: 'y', fy: 'row', r: 2, fill: 'currentColor' }),
         Plot.text(labels, {
