@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,5 +98,31 @@ describe('daxref CLI', () => {
     );
     expect(chrome.code).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 't.json'), 'utf8')).traceEvents.length).toBeGreaterThan(5);
+    // report: the matrix just written becomes a page with the counterexample's timeline.
+    const out = join(dir, 'report', 'index.html');
+    copyFileSync(json, join(dir, 'matrix.json'));
+    const rep = daxref('report', '--in', dir, '--out', out);
+    expect(rep.code, rep.err).toBe(0);
+    expect(rep.out).toContain(`report: ${out}`);
+    expect(rep.out).toMatch(/matrix: 1 scenarios × 2 variants = 2 cells \(1 fail, 1 pass\)/);
+    expect(rep.out).toMatch(/left out: bench\.json not found/);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('data-testid="timeline"');
+    expect(html).toContain(`--schedule ${cell.schedule}`);
   }, 60_000);
+
+  it('report: a missing or malformed matrix.json is one line, exit 2, nothing written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
+    const out = join(dir, 'r', 'index.html');
+    const missing = daxref('report', '--in', dir, '--out', out);
+    expect(missing.code).toBe(2);
+    expect(missing.err.trim().split('\n')).toHaveLength(1);
+    expect(missing.err).toMatch(/^daxref: report: .*matrix\.json not found/);
+    writeFileSync(join(dir, 'matrix.json'), '{"schema":"daxref.matrix/9"}');
+    const bad = daxref('report', '--in', dir, '--out', out);
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim().split('\n')).toHaveLength(1);
+    expect(bad.err).toMatch(/matrix\.json: schema is "daxref.matrix\/9"/);
+    expect(existsSync(out)).toBe(false);
+  });
 });
