@@ -1,9 +1,10 @@
-import { ReportError, writeReport } from '@daxref/report';
 import type { Command } from 'commander';
 import { BenchError } from '../errors';
 
 /** `daxref report`: results/*.json into one self-contained HTML page, then a short summary. */
-export function reportCommand(o: { in: string; out: string }): void {
+export async function reportCommand(o: { in: string; out: string }): Promise<void> {
+  // Loaded on use: the charting library stays out of every other command's start-up.
+  const { ReportError, writeReport } = await import('@daxref/report');
   let r: ReturnType<typeof writeReport>;
   try {
     r = writeReport({ inDir: o.in, outFile: o.out });
