@@ -85,6 +85,7 @@ details.cex:target, details.cex.flash { border-color: var(--accent); box-shadow:
 .chart { margin: 0.5rem 0 1rem; overflow-x: auto; }
 figure { margin: 0; }
 .violation { color: var(--warn); font-weight: 600; }
+td.violation, span.violation { white-space: nowrap; }
 .steps-legend span { margin-right: 0.9rem; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; vertical-align: -0.1em; border-radius: 2px; margin-right: 0.2em; }
 .evidence { max-height: 18rem; }
