@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,9 +98,27 @@ describe('daxref CLI', () => {
     );
     expect(chrome.code).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 't.json'), 'utf8')).traceEvents.length).toBeGreaterThan(5);
-    // report: the matrix just written becomes a page with the counterexample's timeline.
+  }, 60_000);
+
+  it('report turns a matrix written by check into a page with the counterexample timeline', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
+    const json = join(dir, 'matrix.json');
+    const r = daxref(
+      'check',
+      '--scenario',
+      'unpin-missed-wakeup',
+      '--policy',
+      '1based@v5.19-rc1',
+      '--policy',
+      '1based@v6.14',
+      '--json',
+      json,
+    );
+    expect(r.code).toBe(0);
+    const cell = JSON.parse(readFileSync(json, 'utf8')).cells.find(
+      (c: { policy: string }) => c.policy === '1based@v5.19-rc1',
+    );
     const out = join(dir, 'report', 'index.html');
-    copyFileSync(json, join(dir, 'matrix.json'));
     const rep = daxref('report', '--in', dir, '--out', out);
     expect(rep.code, rep.err).toBe(0);
     expect(rep.out).toContain(`report: ${out}`);
@@ -109,7 +127,7 @@ describe('daxref CLI', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('data-testid="timeline"');
     expect(html).toContain(`--schedule ${cell.schedule}`);
-  }, 60_000);
+  }, 120_000);
 
   it('report: a missing or malformed matrix.json is one line, exit 2, nothing written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
@@ -124,5 +142,5 @@ describe('daxref CLI', () => {
     expect(bad.err.trim().split('\n')).toHaveLength(1);
     expect(bad.err).toMatch(/matrix\.json: schema is "daxref.matrix\/9"/);
     expect(existsSync(out)).toBe(false);
-  });
+  }, 120_000);
 });
