@@ -67,7 +67,8 @@ export interface TimelineStep {
 export interface TimelineSeries {
   /** `0x…` pfn of the page, or `pgmap N`. */
   page: string;
-  counter: '_refcount' | 'mapcount' | 'pincount' | 'pgmap ref';
+  /** `pincount` is a large folio's `_pincount`; a small folio's pins are `_refcount` / 1024. */
+  counter: '_refcount' | 'mapcount' | 'pincount' | 'pins (_refcount/1024)' | 'pgmap ref';
   points: [number, number][];
 }
 

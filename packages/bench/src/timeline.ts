@@ -82,7 +82,8 @@ interface PageTrack {
 /**
  * The counters of the pages in play. A large folio's `_pincount` lives in page[1].index
  * (`struct folio`, as core's memmap stores it); a small folio's pins are `_refcount` biased by
- * GUP_PIN_COUNTING_BIAS (`folio_maybe_dma_pinned()`), so its pincount is drawn as refcount / 1024.
+ * GUP_PIN_COUNTING_BIAS (`try_grab_folio()`, `folio_maybe_dma_pinned()`), so its pins are drawn as
+ * refcount / 1024 and labelled so.
  */
 function collectSeries(log: TraceLog, from: number, to: number, maxPages: number): TimelineSeries[] {
   const flags = new Map<number, number>();
@@ -149,7 +150,11 @@ function collectSeries(log: TraceLog, from: number, to: number, maxPages: number
     out.push({ page, counter: '_refcount', points: compact(t.refcount) });
     if (t.mapcount.length > 0) out.push({ page, counter: 'mapcount', points: compact(t.mapcount) });
     if (t.pincount.some(([, v]) => v !== 0))
-      out.push({ page, counter: 'pincount', points: compact(t.pincount) });
+      out.push({
+        page,
+        counter: realPins.has(pfn) ? 'pincount' : 'pins (_refcount/1024)',
+        points: compact(t.pincount),
+      });
   }
   for (const [id, pts] of pgmaps)
     out.push({ page: `pgmap ${id}`, counter: 'pgmap ref', points: compact(pts) });

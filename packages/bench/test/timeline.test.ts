@@ -1,4 +1,12 @@
-import { replay } from '@daxref/core';
+import {
+  type MemmapField,
+  PG_HEAD,
+  PG_TAIL,
+  PG_ZONE_DEVICE,
+  type ReplayResult,
+  replay,
+  type TraceLog,
+} from '@daxref/core';
 import { describe, expect, it } from 'vitest';
 import { buildTimeline, resolvePolicies, runCell, selectScenarios } from '../src/index';
 
@@ -26,10 +34,10 @@ describe('counterexample timelines in the matrix', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
     for (const s of tl.steps) expect(tl.tasks[s.task]).toBeDefined();
     // The pinned page is in play: its refcount rises by the pin bias and falls back, and its
-    // pincount (derived from the bias on a small folio) goes 0 -> 1 -> 0.
+    // pins (derived from the bias on a small folio, and labelled so) go 0 -> 1 -> 0.
     const ref = tl.series.find((s) => s.counter === '_refcount')!;
     expect(Math.max(...ref.points.map((p) => p[1]))).toBeGreaterThanOrEqual(1024);
-    const pin = tl.series.find((s) => s.counter === 'pincount' && s.page === ref.page)!;
+    const pin = tl.series.find((s) => s.counter === 'pins (_refcount/1024)' && s.page === ref.page)!;
     expect(pin.points.map((p) => p[1])).toContain(1);
     expect(tl.series.some((s) => s.counter === 'pgmap ref')).toBe(true);
     // The Chrome trace is embedded and is what Perfetto opens.
@@ -59,5 +67,33 @@ describe('counterexample timelines in the matrix', () => {
     // Counter points before the window are clamped to its start.
     for (const s of tl.series)
       for (const [step] of s.points) expect(step).toBeGreaterThanOrEqual(tl.from - 1);
+  });
+
+  it("a large folio's pincount is read from page[1] (struct folio's _pincount), not derived", () => {
+    const head = 0x200;
+    const ev = (step: number, pfn: number, field: MemmapField, before: number, after: number) =>
+      ({ type: 'change', step, task: 1, fn: 'f', pfn, field, before, after }) as const;
+    const log: TraceLog = {
+      tasks: ['', 'pin'],
+      events: [
+        ev(1, head, 'flags', 0, PG_ZONE_DEVICE | PG_HEAD),
+        ev(1, head + 1, 'flags', 0, PG_ZONE_DEVICE | PG_TAIL),
+        { type: 'step', step: 1, task: 1, name: 'pin', fn: '', end: 'preempt' },
+        ev(2, head, 'refcount', 1, 2),
+        ev(2, head + 1, 'index', 0, 1),
+        { type: 'step', step: 2, task: 1, name: 'pin', fn: 'gup', end: 'preempt' },
+        { type: 'violation', step: 2, kind: 'warn', message: 'm', pfn: head },
+        { type: 'step', step: 3, task: 1, name: 'pin', fn: '', end: 'done' },
+      ],
+    };
+    const tl = buildTimeline({ log } as unknown as ReplayResult);
+    const pin = tl.series.find((s) => s.page === '0x200' && s.counter === 'pincount')!;
+    expect(pin.points).toEqual([
+      [1, 0],
+      [2, 1],
+    ]);
+    // The refcount of a large folio is not a pin count: no derived series for it.
+    expect(tl.series.some((s) => s.counter === 'pins (_refcount/1024)')).toBe(false);
+    expect(tl.series.some((s) => s.page === '0x201')).toBe(false);
   });
 });
