@@ -18,6 +18,8 @@ function daxref(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+// Each test spawns several CLI processes (tsx from source); on a 2-core machine shared with other
+// work one start-up took up to 15 s, so these tests get a wide timeout (speed is not measured here).
 describe('daxref CLI', () => {
   it('bad input is one line naming the valid choices, exit code 2, and no output file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
@@ -54,7 +56,7 @@ describe('daxref CLI', () => {
       expect(r.err).not.toMatch(/\n\s+at /);
     }
     expect(existsSync(json)).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
   it('check writes the matrix and prints it; trace replays a cell to its violation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
@@ -98,7 +100,7 @@ describe('daxref CLI', () => {
     );
     expect(chrome.code).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 't.json'), 'utf8')).traceEvents.length).toBeGreaterThan(5);
-  }, 60_000);
+  }, 180_000);
 
   it('report turns a matrix written by check into a page with the counterexample timeline', () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
@@ -127,7 +129,7 @@ describe('daxref CLI', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('data-testid="timeline"');
     expect(html).toContain(`--schedule ${cell.schedule}`);
-  }, 120_000);
+  }, 180_000);
 
   it('report: a missing or malformed matrix.json is one line, exit 2, nothing written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
@@ -142,5 +144,5 @@ describe('daxref CLI', () => {
     expect(bad.err.trim().split('\n')).toHaveLength(1);
     expect(bad.err).toMatch(/matrix\.json: schema is "daxref.matrix\/9"/);
     expect(existsSync(out)).toBe(false);
-  }, 120_000);
+  }, 180_000);
 });
