@@ -10,7 +10,9 @@ export function packageConfig(entry: Record<string, string>, extra: Options = {}
     format: ['esm'],
     target: 'node20',
     platform: 'node',
-    dts: true,
+    // `pnpm start` only runs the CLI: DAXREF_NO_DTS=1 skips the declaration build, most of the
+    // build's time (turbo keys the build cache on it, so a published build always has its .d.ts).
+    dts: process.env.DAXREF_NO_DTS !== '1',
     sourcemap: true,
     clean: true,
     splitting: false,

@@ -47,6 +47,16 @@ export {
   payload,
   settle,
 } from './scenarios/world';
-export type { BenchCase, BenchFile, MatrixCell, MatrixFile, MatrixViolation } from './schema';
+export type {
+  BenchCase,
+  BenchFile,
+  CellTimeline,
+  MatrixCell,
+  MatrixFile,
+  MatrixViolation,
+  TimelineSeries,
+  TimelineStep,
+} from './schema';
+export { buildTimeline, TIMELINE_LIMITS, type TimelineLimits } from './timeline';
 export { type TraceOptions, type TraceOutput, traceScenario } from './trace';
 export { VERSION } from './version';

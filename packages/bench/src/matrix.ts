@@ -1,11 +1,12 @@
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type ExploreResult, explore, type StrategyName } from '@daxref/core';
+import { type ExploreResult, explore, replay, type StrategyName } from '@daxref/core';
 import { BenchError } from './errors';
 import { defaultPolicies, type ResolvedPolicy, resolvePolicies } from './policies';
 import type { CatalogueEntry } from './scenarios/entry';
 import { selectScenarios } from './scenarios/index';
 import type { MatrixCell, MatrixFile } from './schema';
+import { buildTimeline } from './timeline';
 import { VERSION } from './version';
 
 /** The strategies `check` accepts. */
@@ -104,7 +105,13 @@ export async function runCell(
     seed: job.seed,
     budget: job.budget,
   });
-  return toCell(e, p, r, null, Math.round(performance.now() - t0));
+  const cell = toCell(e, p, r, null, Math.round(performance.now() - t0));
+  // The report draws each counterexample without running the model: replay the token once with
+  // the trace on and keep a bounded timeline (deterministic, so the matrix stays reproducible).
+  if (cell.verdict === 'fail' && cell.error === undefined && cell.schedule !== undefined) {
+    cell.timeline = buildTimeline(replay(e.scenario, () => p.create(), cell.schedule, { trace: true }));
+  }
+  return cell;
 }
 
 /** True when a cell's verdict differs from the catalogue's expectation. */

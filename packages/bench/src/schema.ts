@@ -49,6 +49,45 @@ export interface MatrixCell {
   steps: number;
   schedulesExplored: number;
   ms: number;
+  /** A failing cell's counterexample, replayed from `schedule` with the trace on (for the report). */
+  timeline?: CellTimeline;
+}
+
+/** One scheduler step of a timeline: which task ran, in which kernel function, how it ended. */
+export interface TimelineStep {
+  step: number;
+  task: number;
+  fn: string;
+  end: string;
+  /** What a blocked task waits for. */
+  what?: string;
+}
+
+/** One counter of one page (or pgmap) as it changes: `[step, value]` points, a step function. */
+export interface TimelineSeries {
+  /** `0x…` pfn of the page, or `pgmap N`. */
+  page: string;
+  /** `pincount` is a large folio's `_pincount`; a small folio's pins are `_refcount` / 1024. */
+  counter: '_refcount' | 'mapcount' | 'pincount' | 'pins (_refcount/1024)' | 'pgmap ref';
+  points: [number, number][];
+}
+
+/**
+ * A failing cell's counterexample as the report draws it: lanes (tasks by id, 0 = kernel), the
+ * steps `from`..`to` of `totalSteps` (bounded, ending just after the last violation), the pages in
+ * play, the violations, and the Chrome trace JSON (Perfetto) unless it was too large.
+ */
+export interface CellTimeline {
+  tasks: string[];
+  from: number;
+  to: number;
+  totalSteps: number;
+  steps: TimelineStep[];
+  series: TimelineSeries[];
+  violations: MatrixViolation[];
+  chromeTrace?: string;
+  /** Size in bytes of a Chrome trace too large to embed. */
+  chromeTraceOmitted?: number;
 }
 
 /** `results/matrix.json`, schema `daxref.matrix/1` (ARCHITECTURE §4). */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +18,8 @@ function daxref(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+// Each test spawns several CLI processes (tsx from source); on a 2-core machine shared with other
+// work one start-up took up to 15 s, so these tests get a wide timeout (speed is not measured here).
 describe('daxref CLI', () => {
   it('bad input is one line naming the valid choices, exit code 2, and no output file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
@@ -54,7 +56,7 @@ describe('daxref CLI', () => {
       expect(r.err).not.toMatch(/\n\s+at /);
     }
     expect(existsSync(json)).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
   it('check writes the matrix and prints it; trace replays a cell to its violation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
@@ -98,5 +100,49 @@ describe('daxref CLI', () => {
     );
     expect(chrome.code).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 't.json'), 'utf8')).traceEvents.length).toBeGreaterThan(5);
-  }, 60_000);
+  }, 180_000);
+
+  it('report turns a matrix written by check into a page with the counterexample timeline', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
+    const json = join(dir, 'matrix.json');
+    const r = daxref(
+      'check',
+      '--scenario',
+      'unpin-missed-wakeup',
+      '--policy',
+      '1based@v5.19-rc1',
+      '--policy',
+      '1based@v6.14',
+      '--json',
+      json,
+    );
+    expect(r.code).toBe(0);
+    const cell = JSON.parse(readFileSync(json, 'utf8')).cells.find(
+      (c: { policy: string }) => c.policy === '1based@v5.19-rc1',
+    );
+    const out = join(dir, 'report', 'index.html');
+    const rep = daxref('report', '--in', dir, '--out', out);
+    expect(rep.code, rep.err).toBe(0);
+    expect(rep.out).toContain(`report: ${out}`);
+    expect(rep.out).toMatch(/matrix: 1 scenarios × 2 variants = 2 cells \(1 fail, 1 pass\)/);
+    expect(rep.out).toMatch(/left out: bench\.json not found/);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('data-testid="timeline"');
+    expect(html).toContain(`--schedule ${cell.schedule}`);
+  }, 180_000);
+
+  it('report: a missing or malformed matrix.json is one line, exit 2, nothing written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
+    const out = join(dir, 'r', 'index.html');
+    const missing = daxref('report', '--in', dir, '--out', out);
+    expect(missing.code).toBe(2);
+    expect(missing.err.trim().split('\n')).toHaveLength(1);
+    expect(missing.err).toMatch(/^daxref: report: .*matrix\.json not found/);
+    writeFileSync(join(dir, 'matrix.json'), '{"schema":"daxref.matrix/9"}');
+    const bad = daxref('report', '--in', dir, '--out', out);
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim().split('\n')).toHaveLength(1);
+    expect(bad.err).toMatch(/matrix\.json: schema is "daxref.matrix\/9"/);
+    expect(existsSync(out)).toBe(false);
+  }, 180_000);
 });
