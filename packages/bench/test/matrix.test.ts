@@ -10,7 +10,7 @@ describe('the correctness matrix', () => {
   }, 120_000);
 
   it('covers every scenario under every variant of every design', () => {
-    expect(m.schema).toBe('daxref.matrix/1');
+    expect(m.schema).toBe('daxref.matrix/2');
     expect(m.policies.length).toBe(10);
     expect(m.scenarios.length).toBe(CATALOGUE.length);
     expect(m.cells.length).toBe(10 * CATALOGUE.length);

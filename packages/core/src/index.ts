@@ -171,13 +171,21 @@ export {
   KEY_REFCOUNT,
   pageVarKey,
   RwSem,
+  signalEndsWait,
   type VarKey,
   VarWaits,
   type WaitOptions,
 } from './sched/sync';
-export { BLOCK, type Blocker, type KGen, PREEMPT, Task, type TaskState } from './sched/task';
+export { BLOCK, type Blocker, EXIT, type KGen, PREEMPT, Task, type TaskState } from './sched/task';
+export { syscall } from './sched/signal';
 export type { StepEnd, TraceEvent, TraceLog } from './trace/events';
 export { type ChromeTraceEvent, formatChromeTrace, formatTraceText } from './trace/format';
 export { type KernelHooks, kcall } from './trace/hooks';
 export { type ObserverOptions, RunObserver } from './trace/observer';
-export { VIOLATION_KINDS, type Violation, type ViolationKind } from './violations';
+export {
+  type HangDetail,
+  type HangHolder,
+  VIOLATION_KINDS,
+  type Violation,
+  type ViolationKind,
+} from './violations';

@@ -129,6 +129,12 @@ export interface Policy {
   /** The condition `break_layouts` sleeps on until it holds (1-based: `_refcount == 1`; 6.15: 0). */
   layoutPageIdle(k: Kernel, head: number): boolean;
 
+  /**
+   * The idle condition in kernel terms (`dax_page_is_idle(): folio_ref_count == 0`), named in a
+   * `hang` report; absent: "the page is idle".
+   */
+  readonly layoutIdleRule?: string;
+
   /** The address `break_layouts` waits on (`&page->_refcount` or `&folio->page`). */
   layoutWaitKey(head: number): VarKey;
 

@@ -247,7 +247,7 @@ describe('DAX filesystem', () => {
         unpinUserPages(k, exit, r.pfns);
         yield* munmap(k, exit, mm, a, 4096);
       });
-      for (;;) yield* k.sched.sleep(t, 1000);
+      for (;;) yield* k.sched.nanosleep(t, 1000);
     });
     const trunc = k.spawn('trunc', (t) => fs.truncate(k, t, f, 0));
     k.sched.runTask(holder);

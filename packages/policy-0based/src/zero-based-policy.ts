@@ -387,6 +387,14 @@ class ZeroBasedPolicy implements Policy {
     }
   }
 
+  get layoutIdleRule(): string {
+    return this.f.idle === 'zero'
+      ? 'dax_page_is_idle(): folio_ref_count == 0'
+      : this.f.idle === 'one'
+        ? 'dax_page_idle(): page_ref_count == 1'
+        : '!page_maybe_dma_pinned()';
+  }
+
   layoutPageIdle(k: Kernel, head: number): boolean {
     const mm = k.memmap;
     switch (this.f.idle) {

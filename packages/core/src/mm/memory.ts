@@ -9,6 +9,8 @@ import {
 import { DaxrefError } from '../errors';
 import type { Kernel } from '../kernel';
 import { PG_HWPOISON } from '../memmap';
+import { syscall } from '../sched/signal';
+import { kcall } from '../trace/hooks';
 import { type KGen, PREEMPT, type Task } from '../sched/task';
 import { MmuGather } from './mmu-gather';
 import { getPage } from './page-ref';
@@ -194,6 +196,13 @@ export function* unmapMappingPages(
  * (0 on success).
  */
 export function* handleMmFault(k: Kernel, t: Task, vma: Vma, addr: number, write: boolean): KGen<number> {
+  // The references a fault takes carry `handle_mm_fault` as their provenance (ledger, hang holders).
+  return k.hooks === null
+    ? yield* handleMmFaultCall(k, t, vma, addr, write)
+    : yield* kcall(k, t, 'handle_mm_fault', handleMmFaultCall(k, t, vma, addr, write));
+}
+
+function* handleMmFaultCall(k: Kernel, t: Task, vma: Vma, addr: number, write: boolean): KGen<number> {
   const page = addr - (addr % PAGE_SIZE);
   if (vma.file !== null) {
     if (vma.file.dax && vma.flags & VM_HUGEPAGE) {
@@ -240,12 +249,17 @@ export type AccessResult =
   | { ok: true; pfn: number; data: Uint8Array }
   | { ok: false; signal: 'SIGSEGV' | 'SIGBUS'; errno: number };
 
+/** The `userAccess` system call (see `userAccessCall`); a pending SIGKILL is acted on at its return. */
+export function* userAccess(k: Kernel, t: Task, mm: Mm, addr: number, write: boolean, data?: Uint8Array, len = 1): KGen<AccessResult> {
+  return yield* syscall(t, userAccessCall(k, t, mm, addr, write, data, len));
+}
+
 /**
  * A user load or store of `len` bytes at `addr` (one page at most), faulting as needed under
  * `mmap_read_lock`. The physical access is checked: a pfn whose struct page or media is gone is
  * a use-after-free; a poisoned block raises the memory-failure path (SIGBUS).
  */
-export function* userAccess(
+function* userAccessCall(
   k: Kernel,
   t: Task,
   mm: Mm,
@@ -268,7 +282,7 @@ export function* userAccess(
     for (let tries = 0; tries < 4; tries++) {
       const vma = mm.findVma(addr);
       if (vma === null || !(vma.flags & (write ? VM_WRITE : VM_READ))) {
-        t.signals.push('SIGSEGV');
+        k.sched.signal(t, 'SIGSEGV');
         return { ok: false, signal: 'SIGSEGV', errno: -Errno.EFAULT };
       }
       const leaf = mm.pt.lookup(addr - off);
@@ -279,7 +293,7 @@ export function* userAccess(
       }
       const r = yield* handleMmFault(k, t, vma, addr, write);
       if (r & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON | VM_FAULT_OOM)) {
-        t.signals.push('SIGBUS');
+        k.sched.signal(t, 'SIGBUS');
         return { ok: false, signal: 'SIGBUS', errno: -Errno.EFAULT };
       }
     }
@@ -314,13 +328,13 @@ export function physAccess(
       `CPU ${write ? 'store' : 'load'} through a stale mapping to pfn ${pfn}: its device memory was removed`,
       pfn,
     );
-    t.signals.push('SIGBUS');
+    k.sched.signal(t, 'SIGBUS');
     return { ok: false, signal: 'SIGBUS', errno: -Errno.EIO };
   }
   if (dev.media.isPoisoned(pfn)) {
     // memory_failure(): the page is marked and the task gets SIGBUS (BUS_MCEERR_AR).
     k.memmap.setFlags(pfn, PG_HWPOISON);
-    t.signals.push('SIGBUS');
+    k.sched.signal(t, 'SIGBUS');
     return { ok: false, signal: 'SIGBUS', errno: -Errno.EHWPOISON };
   }
   if (write) {
@@ -360,12 +374,17 @@ function checkAddr(what: string, addr: number): void {
   }
 }
 
+/** The `mmap` system call (see `mmapCall`); a pending SIGKILL is acted on at its return. */
+export function* mmap(k: Kernel, t: Task, mm: Mm, opts: MmapOptions): KGen<number> {
+  return yield* syscall(t, mmapCall(k, t, mm, opts));
+}
+
 /**
  * `mmap()` → `mmap_region()`: a new VMA; for a file, `f_op->mmap` (xfs_file_mmap: DAX files get
  * `VM_HUGEPAGE`; the coarse-pin design takes its pgmap reference here). `vm_ops->open` is not
  * called for a new mapping. Returns the address, or a negative errno.
  */
-export function* mmap(k: Kernel, t: Task, mm: Mm, opts: MmapOptions): KGen<number> {
+function* mmapCall(k: Kernel, t: Task, mm: Mm, opts: MmapOptions): KGen<number> {
   checkLen('mmap', opts.length);
   const file = opts.file ?? null;
   const offset = opts.offset ?? 0;
@@ -459,8 +478,13 @@ function* unmapRegion(k: Kernel, t: Task, vmas: readonly Vma[]): KGen {
   for (const v of vmas) yield* removeVma(k, t, v);
 }
 
-/** `munmap()` → `do_vmi_munmap()`. Returns 0 or a negative errno. */
+/** The `munmap` system call (see `munmapCall`); a pending SIGKILL is acted on at its return. */
 export function* munmap(k: Kernel, t: Task, mm: Mm, addr: number, length: number): KGen<number> {
+  return yield* syscall(t, munmapCall(k, t, mm, addr, length));
+}
+
+/** `munmap()` → `do_vmi_munmap()`. Returns 0 or a negative errno. */
+function* munmapCall(k: Kernel, t: Task, mm: Mm, addr: number, length: number): KGen<number> {
   checkAddr('munmap', addr);
   checkLen('munmap', length);
   yield* mm.mmapLock.downWrite(t);
@@ -486,12 +510,17 @@ export function vmaMergeable(k: Kernel, a: Vma, b: Vma): boolean {
   return true;
 }
 
+/** The `mprotect` system call (see `mprotectCall`); a pending SIGKILL is acted on at its return. */
+export function* mprotect(k: Kernel, t: Task, mm: Mm, addr: number, length: number, prot: { read?: boolean; write?: boolean }): KGen<number> {
+  return yield* syscall(t, mprotectCall(k, t, mm, addr, length, prot));
+}
+
 /**
  * `mprotect()`: splits at the range's ends, changes the flags, write-protects the leaves when
  * write is removed (`change_protection`), and merges with neighbours where allowed (`vma_merge`
  * frees the merged-away VMA with no `->close`).
  */
-export function* mprotect(
+function* mprotectCall(
   k: Kernel,
   t: Task,
   mm: Mm,
