@@ -34,6 +34,7 @@ import {
   SZ_1G,
   unbindNamespace,
 } from '@daxref/hw-pmem';
+import { truncateRefaultWhilePinned } from './truncate-refault-while-pinned';
 import { type DaxWorld, daxWorld, type Mapping, mapFile, payload, settle } from './world';
 
 /** What the catalogue expects of a cell: `pass`, the violation kind a failure shows, or `n/a`. */
@@ -1132,6 +1133,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   forkSplitVma,
   reflinkSharedBlock,
   reflinkTruncateRefault,
+  truncateRefaultWhilePinned,
   longtermPinRefused,
   leaseBreak,
   faultRwBasic,
