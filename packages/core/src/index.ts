@@ -164,6 +164,7 @@ export {
   Scheduler,
   type SchedulerOptions,
 } from './sched/scheduler';
+export { syscall } from './sched/signal';
 export {
   Completion,
   GracePeriod,
@@ -177,7 +178,6 @@ export {
   type WaitOptions,
 } from './sched/sync';
 export { BLOCK, type Blocker, EXIT, type KGen, PREEMPT, Task, type TaskState } from './sched/task';
-export { syscall } from './sched/signal';
 export type { StepEnd, TraceEvent, TraceLog } from './trace/events';
 export { type ChromeTraceEvent, formatChromeTrace, formatTraceText } from './trace/format';
 export { type KernelHooks, kcall } from './trace/hooks';

@@ -118,7 +118,9 @@ export function runSchedule<C>(
   const step = s.steps - base;
   const extra: Violation[] = [];
   if (status === 'stuck')
-    extra.push(...classifyHangs(s.blocked(), s.steps, ledger === null ? undefined : (pfn) => ledger.holders(pfn)));
+    extra.push(
+      ...classifyHangs(s.blocked(), s.steps, ledger === null ? undefined : (pfn) => ledger.holders(pfn)),
+    );
   if (status === 'done') {
     scenario.check?.(k, ctx);
     if (ledger !== null && tornDown) extra.push(...ledger.leaks(s.steps));

@@ -10,8 +10,8 @@ import { DaxrefError } from '../errors';
 import type { Kernel } from '../kernel';
 import { PG_HWPOISON } from '../memmap';
 import { syscall } from '../sched/signal';
-import { kcall } from '../trace/hooks';
 import { type KGen, PREEMPT, type Task } from '../sched/task';
+import { kcall } from '../trace/hooks';
 import { MmuGather } from './mmu-gather';
 import { getPage } from './page-ref';
 import {
@@ -250,7 +250,15 @@ export type AccessResult =
   | { ok: false; signal: 'SIGSEGV' | 'SIGBUS'; errno: number };
 
 /** The `userAccess` system call (see `userAccessCall`); a pending SIGKILL is acted on at its return. */
-export function* userAccess(k: Kernel, t: Task, mm: Mm, addr: number, write: boolean, data?: Uint8Array, len = 1): KGen<AccessResult> {
+export function* userAccess(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  write: boolean,
+  data?: Uint8Array,
+  len = 1,
+): KGen<AccessResult> {
   return yield* syscall(t, userAccessCall(k, t, mm, addr, write, data, len));
 }
 
@@ -511,7 +519,14 @@ export function vmaMergeable(k: Kernel, a: Vma, b: Vma): boolean {
 }
 
 /** The `mprotect` system call (see `mprotectCall`); a pending SIGKILL is acted on at its return. */
-export function* mprotect(k: Kernel, t: Task, mm: Mm, addr: number, length: number, prot: { read?: boolean; write?: boolean }): KGen<number> {
+export function* mprotect(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  length: number,
+  prot: { read?: boolean; write?: boolean },
+): KGen<number> {
   return yield* syscall(t, mprotectCall(k, t, mm, addr, length, prot));
 }
 
