@@ -136,8 +136,9 @@ export function zapLeaf(k: Kernel, tlb: MmuGather, mm: Mm, leaf: Leaf, file = fa
 
 /**
  * `unmap_page_range()` over [start, end) of a VMA: zaps every leaf; a huge leaf only partly in
- * the range is zapped whole (`__split_huge_pmd` on a file VMA just clears the PMD; the rest is
- * refaulted with PTEs). Yields between page-table pages (`cond_resched`).
+ * the range (`madvise(MADV_DONTNEED)`, a mapping-range zap; VMA splits already split theirs) is
+ * zapped whole (`__split_huge_pmd` on a file VMA just clears the PMD; the rest is refaulted with
+ * PTEs). Yields between page-table pages (`cond_resched`).
  */
 export function* zapRange(k: Kernel, t: Task, tlb: MmuGather, vma: Vma, start: number, end: number): KGen {
   const lo = Math.max(start, vma.start);
@@ -437,8 +438,22 @@ function vmOpen(k: Kernel, t: Task, vma: Vma): void {
   }
 }
 
-/** `__split_vma()`: splits `vma` at `addr`; the new VMA (the upper part) gets `vm_ops->open`. */
-export function splitVma(k: Kernel, t: Task, vma: Vma, addr: number): Vma {
+/**
+ * `__split_vma()`: splits `vma` at `addr`; the new VMA (the upper part) gets `vm_ops->open`.
+ * `vma_adjust_trans_huge()` → `split_huge_pmd_if_needed()` → `__split_huge_pmd()` first splits a
+ * huge leaf that straddles `addr`: on a file VMA `__split_huge_pmd_locked()` clears it
+ * (`pmdp_huge_clear_flush`, a TLB flush) and the range refaults with PTEs. Pre-6.15 a DAX VMA
+ * is `vma_is_special_huge()`, so that is all; 6.15 (`!vma_is_dax(vma) && vma_is_special_huge`)
+ * also does `folio_remove_rmap_pmd()` + `folio_put()`, which `zapLeaf` does for a design whose
+ * mapping holds a reference. Device-dax refuses splits inside its alignment (`dev_dax_may_split`).
+ */
+export function* splitVma(k: Kernel, t: Task, vma: Vma, addr: number): KGen<Vma> {
+  const huge = vma.mm.pt.lookup(addr);
+  if (huge !== null && huge.level !== 'pte' && huge.start < addr && vma.file !== null) {
+    const tlb = new MmuGather();
+    zapLeaf(k, tlb, vma.mm, huge, true);
+    yield* tlb.finish(k, t);
+  }
   const nv = new Vma(
     k.allocId(),
     vma.mm,
@@ -466,9 +481,9 @@ function* removeVma(k: Kernel, t: Task, vma: Vma): KGen {
 }
 
 /** Splits VMAs so that `start` and `end` are VMA boundaries; returns the VMAs inside. */
-function splitAround(k: Kernel, t: Task, mm: Mm, start: number, end: number): Vma[] {
-  for (const v of [...mm.vmas]) if (v.start < start && start < v.end) splitVma(k, t, v, start);
-  for (const v of [...mm.vmas]) if (v.start < end && end < v.end) splitVma(k, t, v, end);
+function* splitAround(k: Kernel, t: Task, mm: Mm, start: number, end: number): KGen<Vma[]> {
+  for (const v of [...mm.vmas]) if (v.start < start && start < v.end) yield* splitVma(k, t, v, start);
+  for (const v of [...mm.vmas]) if (v.start < end && end < v.end) yield* splitVma(k, t, v, end);
   return mm.vmas.filter((v) => v.start >= start && v.end <= end);
 }
 
@@ -497,7 +512,7 @@ function* munmapCall(k: Kernel, t: Task, mm: Mm, addr: number, length: number): 
   checkLen('munmap', length);
   yield* mm.mmapLock.downWrite(t);
   try {
-    const inside = splitAround(k, t, mm, addr, addr + length);
+    const inside = yield* splitAround(k, t, mm, addr, addr + length);
     for (const v of inside) mm.unlink(v);
     yield* unmapRegion(k, t, inside);
     return 0;
@@ -547,7 +562,7 @@ function* mprotectCall(
   checkLen('mprotect', length);
   yield* mm.mmapLock.downWrite(t);
   try {
-    const inside = splitAround(k, t, mm, addr, addr + length);
+    const inside = yield* splitAround(k, t, mm, addr, addr + length);
     if (inside.reduce((n, v) => n + v.end - v.start, 0) !== length) return -Errno.ENOMEM;
     const want = ((prot.read ?? true) ? VM_READ : 0) | (prot.write ? VM_WRITE : 0);
     for (const v of inside) {
@@ -640,7 +655,7 @@ export function* mremap(
   let old: Vma[];
   let to: number;
   try {
-    old = splitAround(k, t, mm, addr, addr + oldLen);
+    old = yield* splitAround(k, t, mm, addr, addr + oldLen);
     if (old.length !== 1 || old[0]!.end - old[0]!.start !== oldLen) return -Errno.EFAULT;
     const v = old[0]!;
     to = mm.unmappedArea(newLen);
