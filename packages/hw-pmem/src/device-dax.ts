@@ -46,6 +46,8 @@ export class DeviceDaxFile implements VmFile {
   refs = 0;
   /** Faults that returned SIGBUS (dead device, alignment larger than the fault). */
   sigbusFaults = 0;
+  /** DAX entries a design's `devDaxAssociate` made (index → pfn and order), removed at `kill_dev_dax`. */
+  readonly entries = new Map<number, { pfn: number; order: number }>();
 
   constructor(k: Kernel, name: string, ns: PmemNamespace, daxDev: DaxDevice) {
     this.name = name;
@@ -96,8 +98,16 @@ export class DeviceDaxFile implements VmFile {
     // the alignment at probe; the model builds each one when it is first faulted (same state,
     // memory only for what was touched).
     if (caps?.compoundFolios && order > 0 && !mm.isLarge(pfn)) mm.prepCompound(pfn, order);
-    // dax_set_mapping(): folio->mapping / index, if not set yet.
-    if (mm.mapping(pfn) === 0) {
+    const policy = k.policy;
+    if (policy?.devDaxAssociate !== undefined) {
+      // dan-2022: dax_grab_mapping_entry() + dax_insert_entry(): the entry holds a page reference.
+      if (!this.entries.has(pgoff)) {
+        const rc = policy.devDaxAssociate(k, t, this.mapping, pgoff, pfn, order);
+        if (rc !== 0) return rc;
+        this.entries.set(pgoff, { pfn, order });
+      }
+    } else if (mm.mapping(pfn) === 0) {
+      // dax_set_mapping(): folio->mapping / index, if not set yet.
       mm.setMapping(pfn, this.mapping.id);
       mm.setIndex(pfn, pgoff);
     }
@@ -108,6 +118,18 @@ export class DeviceDaxFile implements VmFile {
     insertFileLeaf(k, t, vma, addr, pfn, level, write);
     if (caps?.mapHoldsRef) folioPutRefs(k, t, head, 1);
     return VM_FAULT_NOPAGE;
+  }
+
+  /**
+   * `kill_dev_dax()` after the mappings are zapped: deletes the DAX entries a design made
+   * (`dax_delete_mapping_entry`), dropping the references they hold.
+   */
+  deleteEntries(k: Kernel, t: Task): void {
+    const policy = k.policy;
+    for (const [index, e] of [...this.entries].sort((a, b) => a[0] - b[0])) {
+      policy?.devDaxDisassociate?.(k, t, this.mapping, index, e.pfn, e.order);
+    }
+    this.entries.clear();
   }
 
   private sigbus(): number {

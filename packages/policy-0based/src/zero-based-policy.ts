@@ -210,6 +210,28 @@ class ZeroBasedPolicy implements Policy {
     pgmap.staticRefs = 0;
   }
 
+  /**
+   * Only dan-2022 (`entryRefs`): device-dax goes through `dax_insert_entry()` (seed 000 patch 12),
+   * so the entry holds the page reference as on fsdax. Mainline 6.15 keeps `dax_set_mapping()`
+   * and lets the mapping hold the reference (`vmf_insert_folio_*`).
+   */
+  get devDaxAssociate():
+    | ((k: Kernel, t: Task, mapping: AddressSpace, index: number, pfn: number, order: number) => number)
+    | undefined {
+    if (!this.f.entryRefs) return undefined;
+    return (k, t, mapping, index, pfn, order) =>
+      this.daxAssociateEntry(k, t, mapping, index, pfn, order, false);
+  }
+
+  /** dan-2022: `kill_dev_dax` → `dax_delete_mapping_entry()` (no truncate WARN: an invalidation). */
+  get devDaxDisassociate():
+    | ((k: Kernel, t: Task, mapping: AddressSpace, index: number, pfn: number, order: number) => void)
+    | undefined {
+    if (!this.f.entryRefs) return undefined;
+    return (k, t, mapping, index, pfn, order) =>
+      this.daxDisassociateEntry(k, t, mapping, index, pfn, order, false);
+  }
+
   daxAssociateEntry(
     k: Kernel,
     t: Task,
