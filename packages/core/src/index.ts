@@ -34,7 +34,13 @@ export {
   scheduleSeed,
 } from './explore/choosers';
 export { type ExploreOptions, type ExploreResult, explore, shardUnits } from './explore/explore';
-export { type Footprint, FootprintCollector, independent, startFootprints } from './explore/footprint';
+export {
+  type Footprint,
+  FootprintCollector,
+  independent,
+  startFootprints,
+  trackFootprintClasses,
+} from './explore/footprint';
 export {
   closeExplorerPool,
   exploreParallel,

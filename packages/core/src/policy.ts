@@ -118,10 +118,24 @@ export interface Policy {
    * so the entry holds a page reference: such a design associates here as `dax_insert_entry()`
    * does. Called once per entry; returns 0 or a `VM_FAULT_*` code to fail the fault.
    */
-  devDaxAssociate?(k: Kernel, t: Task, mapping: AddressSpace, index: number, pfn: number, order: number): number;
+  devDaxAssociate?(
+    k: Kernel,
+    t: Task,
+    mapping: AddressSpace,
+    index: number,
+    pfn: number,
+    order: number,
+  ): number;
 
   /** The entry's removal at device teardown (`kill_dev_dax` → `dax_delete_mapping_entry`), after `devDaxAssociate`. */
-  devDaxDisassociate?(k: Kernel, t: Task, mapping: AddressSpace, index: number, pfn: number, order: number): void;
+  devDaxDisassociate?(
+    k: Kernel,
+    t: Task,
+    mapping: AddressSpace,
+    index: number,
+    pfn: number,
+    order: number,
+  ): void;
 
   /** `get_page()` on a zone-device page, after the refcount increment (v4.5 takes a pgmap reference). */
   getDevicePage?(k: Kernel, t: Task, head: number, refs: number): void;

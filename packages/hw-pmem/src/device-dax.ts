@@ -14,6 +14,7 @@ import {
   PREEMPT,
   type PtLevel,
   type Task,
+  trackFootprintClasses,
   VM_FAULT_FALLBACK,
   VM_FAULT_NOPAGE,
   VM_FAULT_SIGBUS,
@@ -97,7 +98,10 @@ export class DeviceDaxFile implements VmFile {
     // 6.15 dev_dax_probe sets pgmap->vmemmap_shift, so memmap_init_zone_device makes folios of
     // the alignment at probe; the model builds each one when it is first faulted (same state,
     // memory only for what was touched).
-    if (caps?.compoundFolios && order > 0 && !mm.isLarge(pfn)) mm.prepCompound(pfn, order);
+    // dan-2022 associates device-dax per folio through its DAX entries, so its folios are
+    // compound too (vmemmap_shift has existed since v5.17).
+    const compound = caps?.compoundFolios === true || k.policy?.devDaxAssociate !== undefined;
+    if (compound && order > 0 && !mm.isLarge(pfn)) mm.prepCompound(pfn, order);
     const policy = k.policy;
     if (policy?.devDaxAssociate !== undefined) {
       // dan-2022: dax_grab_mapping_entry() + dax_insert_entry(): the entry holds a page reference.
@@ -181,3 +185,6 @@ export function* devDaxMmap(
   }
   return addr;
 }
+
+// Shared objects a step touches: DFS footprints track them (two steps on the same one never commute).
+trackFootprintClasses([DeviceDaxFile]);

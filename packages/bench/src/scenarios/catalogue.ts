@@ -31,6 +31,7 @@ import {
   type DevdaxBinding,
   type DmaMapping,
   devDaxMmap,
+  type PmemNamespace,
   SZ_1G,
   unbindNamespace,
 } from '@daxref/hw-pmem';
@@ -844,7 +845,7 @@ function ensure(k: Kernel, cond: boolean, what: string): boolean {
 
 interface FaultCtx extends WorkCtx {
   /** A 1 GiB-aligned device-dax namespace mapped whole (fsdax has no PUD faults). */
-  devdax: { mm: Mm; addr: number };
+  devdax: { mm: Mm; addr: number; ns: PmemNamespace };
 }
 
 const faultRwBasic: CatalogueEntry = {
@@ -865,7 +866,7 @@ const faultRwBasic: CatalogueEntry = {
       const mm = createMm(k);
       const addr = settle(devDaxMmap(k, w.boot, mm, b.file, { length: SZ_1G }), 'mmap /dev/dax');
       if (addr < 0) throw new Error(`mmap of ${b.file.name} failed (${addr})`);
-      return { w, maps, devdax: { mm, addr } };
+      return { w, maps, devdax: { mm, addr, ns } };
     },
     tasks: [
       {
@@ -893,6 +894,8 @@ const faultRwBasic: CatalogueEntry = {
     ],
     *teardown(k: Kernel, t: Task, c: FaultCtx) {
       yield* exitMmap(k, t, c.devdax.mm);
+      // kill_dev_dax() deletes the DAX entries a design keeps for device-dax (dan-2022)
+      yield* unbindNamespace(k, t, c.devdax.ns);
       yield* closeAll(k, t, c);
     },
   },

@@ -117,13 +117,14 @@ export function runSchedule<C>(
   }
   const step = s.steps - base;
   const extra: Violation[] = [];
-  if (status === 'stuck')
-    extra.push(
-      ...classifyHangs(s.blocked(), s.steps, ledger === null ? undefined : (pfn) => ledger.holders(pfn)),
-    );
+  if (status === 'stuck') {
+    const holders = ledger === null ? undefined : (pfn: number) => ledger.holders(pfn);
+    for (const v of classifyHangs(s.blocked(), s.steps, holders)) extra.push(v);
+  }
   if (status === 'done') {
     scenario.check?.(k, ctx);
-    if (ledger !== null && tornDown) extra.push(...ledger.leaks(s.steps));
+    // one leak per page: a loop, not a spread (a 1 GiB folio has 262144 pages)
+    if (ledger !== null && tornDown) for (const v of ledger.leaks(s.steps)) extra.push(v);
   }
   if (obs !== null) {
     obs.addViolations(extra);
