@@ -225,7 +225,7 @@ export class Scheduler {
     }
     const state = t.state as TaskState; // the body may have blocked
     if (r.done) {
-      if (t.fatal && !t.exiting) {
+      if (t.exitPending() && !t.exiting) {
         // The body ended with a fatal signal pending: the process dies of it (do_exit).
         t.result = r.value;
         this.exit(t, gen);
@@ -236,7 +236,7 @@ export class Scheduler {
         this.onTaskEnd?.(t);
       }
     } else if (r.value === EXIT) {
-      if (!t.fatal || t.exiting || t.sysDepth !== 0) {
+      if (!t.exitPending() || t.exiting || t.sysDepth !== 0) {
         throw new DaxrefError('SCHEDULER', 'sched', `task ${t} yielded EXIT outside a return to user space`);
       }
       this.exit(t, gen);

@@ -6,7 +6,7 @@ import { EXIT, type KGen, type Task } from './task';
  * space (`exit_to_user_mode_loop()` → `get_signal()`), acts on a pending fatal signal: the task
  * yields `EXIT` and the scheduler runs `do_exit` in its place; other pending signals are handed
  * to the process's handler (`Task.delivered`; the model's processes handle SIGBUS, SIGSEGV and
- * SIGIO, and only SIGKILL kills). Nested calls act only at the
+ * SIGIO unless `Task.sigDefault` names them, and SIGKILL always kills). Nested calls act only at the
  * outermost return; an exiting task never acts again. The result of `g` is returned otherwise.
  */
 export function* syscall<T>(t: Task, g: KGen<T>): KGen<T> {
@@ -18,7 +18,7 @@ export function* syscall<T>(t: Task, g: KGen<T>): KGen<T> {
     t.sysDepth--;
   }
   if (t.sysDepth === 0 && !t.exiting) {
-    if (t.fatal) yield EXIT;
+    if (t.exitPending()) yield EXIT;
     // get_signal(): every other pending signal goes to the process's handler (the scenario body).
     for (const sig of t.signals.splice(0)) if (!t.delivered.includes(sig)) t.delivered.push(sig);
   }

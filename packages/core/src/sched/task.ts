@@ -91,6 +91,21 @@ export class Task {
     return this.signals.includes(sig) || this.delivered.includes(sig);
   }
 
+  /**
+   * Signals this process leaves at their default action (SIG_DFL), so a pending one kills it on
+   * its way back to user space (`get_signal()` → `do_group_exit()`), as SIGBUS does a process
+   * with no handler. Empty by default: the model's processes handle SIGBUS, SIGSEGV and SIGIO
+   * (the scenario body takes them with `takeSignal`); only SIGKILL always kills.
+   */
+  readonly sigDefault = new Set<string>();
+
+  /** A pending signal will kill the task at its next return to user space (SIGKILL, or one left at SIG_DFL). */
+  exitPending(): boolean {
+    if (this.fatal) return true;
+    for (const s of this.signals) if (this.sigDefault.has(s)) return true;
+    return false;
+  }
+
   /** `signal_pending()`: any signal is pending (an interruptible sleep ends with -ERESTARTSYS). */
   signalPending(): boolean {
     return this.signals.length > 0;
