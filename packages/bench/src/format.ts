@@ -7,6 +7,7 @@ const MARK: Record<string, string> = {
   'missed-wakeup': 'WAKE',
   'unbind-hang': 'HANG',
   deadlock: 'DEAD',
+  hang: 'WAIT',
   'vm-bug-on': 'BUG',
   warn: 'WARN',
   leak: 'LEAK',
@@ -29,7 +30,9 @@ export function formatMatrix(m: MatrixFile): string {
           ? 'ok'
           : c.verdict === 'n/a'
             ? 'n/a'
-            : [...new Set(c.violations.map((x) => MARK[x.kind] ?? x.kind))].join('+') || 'ERR';
+            : c.verdict === 'inconclusive'
+              ? '??'
+              : [...new Set(c.violations.map((x) => MARK[x.kind] ?? x.kind))].join('+') || 'ERR';
       if (c.error !== undefined) v = 'ERR';
       if (unexpected(c)) v += '!';
       row += v.padEnd(colW);
@@ -40,7 +43,7 @@ export function formatMatrix(m: MatrixFile): string {
   const errs = m.cells.filter((c) => c.error !== undefined);
   lines.push('');
   lines.push(
-    `${m.cells.length} cells: ${m.cells.filter((c) => c.verdict === 'pass').length} pass, ${m.cells.filter((c) => c.verdict === 'fail').length} fail, ${m.cells.filter((c) => c.verdict === 'n/a').length} n/a; ${bad.length} differ from the catalogue (!)${errs.length ? `; ${errs.length} errored (ERR)` : ''}`,
+    `${m.cells.length} cells: ${m.cells.filter((c) => c.verdict === 'pass').length} pass, ${m.cells.filter((c) => c.verdict === 'fail').length} fail, ${m.cells.filter((c) => c.verdict === 'n/a').length} n/a, ${m.cells.filter((c) => c.verdict === 'inconclusive').length} inconclusive (??); ${bad.length} differ from the catalogue (!)${errs.length ? `; ${errs.length} errored (ERR)` : ''}`,
   );
   lines.push(
     `legend: ${Object.entries(MARK)
@@ -49,7 +52,7 @@ export function formatMatrix(m: MatrixFile): string {
   );
   for (const c of bad)
     lines.push(
-      `! ${c.scenario} under ${c.policy}: expected ${c.expected}, got ${c.verdict === 'fail' ? c.violations.map((v) => v.kind).join('+') : c.verdict}${c.schedule ? ` (daxref trace ${c.scenario} --policy ${c.policy} --schedule ${c.schedule})` : ''}`,
+      `! ${c.scenario} under ${c.policy}: expected ${c.expected ?? 'a verdict'}, got ${c.verdict === 'fail' ? c.violations.map((v) => v.kind).join('+') : c.verdict}${c.reason ? ` [${c.reason}]` : ''}${c.schedule ? ` (daxref trace ${c.scenario} --policy ${c.policy} --schedule ${c.schedule})` : ''}`,
     );
   for (const c of errs) lines.push(`ERR ${c.scenario} under ${c.policy}: ${c.error}`);
   return lines.join('\n');

@@ -68,10 +68,11 @@ function toCell(
   const cell: MatrixCell = {
     scenario: entry.scenario.id,
     policy: p.id,
-    verdict: r.verdict === 'pass' ? 'pass' : 'fail',
+    verdict: r.verdict === 'pass' ? 'pass' : r.verdict === 'inconclusive' ? 'inconclusive' : 'fail',
     violations: r.violations.map((v) => {
       const out: MatrixCell['violations'][number] = { kind: v.kind, message: v.message, step: v.step };
       if (v.pfn !== undefined) out.pfn = v.pfn;
+      if (v.hang !== undefined) out.hang = v.hang;
       return out;
     }),
     steps: r.steps,
@@ -84,6 +85,7 @@ function toCell(
   // A task body that throws is a bug in the scenario or the model, not a verdict: it is kept
   // with the cell (and makes `daxref check` exit 1) rather than aborting the other cells.
   if (r.verdict === 'error') cell.error = r.error ?? 'a task body threw';
+  if (r.reason !== undefined) cell.reason = r.reason;
   return cell;
 }
 
@@ -114,8 +116,12 @@ export async function runCell(
   return cell;
 }
 
-/** True when a cell's verdict differs from the catalogue's expectation. */
+/**
+ * True when a cell's verdict differs from the catalogue's expectation. An `inconclusive` cell
+ * always counts: a run that could not be judged is never what the catalogue expects.
+ */
 export function unexpected(cell: MatrixCell): boolean {
+  if (cell.verdict === 'inconclusive') return true;
   if (cell.expected === undefined) return false;
   if (cell.expected === 'pass' || cell.expected === 'n/a') return cell.verdict !== cell.expected;
   return cell.verdict !== 'fail' || !cell.violations.some((v) => v.kind === cell.expected);
@@ -212,7 +218,7 @@ export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixFile> {
     await runParallel(jobs, workers, finish);
   }
   return {
-    schema: 'daxref.matrix/1',
+    schema: 'daxref.matrix/2',
     generatedAt: new Date().toISOString(),
     tool: { version: VERSION },
     strategy,

@@ -1,4 +1,4 @@
-import type { CostSnapshot, ViolationKind } from '@daxref/core';
+import type { CostSnapshot, HangDetail, ViolationKind } from '@daxref/core';
 
 /** `results/bench.json`, schema `daxref.bench/1` (ARCHITECTURE §4). */
 export interface BenchFile {
@@ -30,13 +30,18 @@ export interface MatrixViolation {
   message: string;
   step: number;
   pfn?: number;
+  /** For `hang`: the waiter, its wait key and predicate, whether a signal ends it, and the reference holders. */
+  hang?: HangDetail;
 }
 
 /** One cell of `results/matrix.json`. */
 export interface MatrixCell {
   scenario: string;
   policy: string;
-  verdict: 'pass' | 'fail' | 'n/a';
+  /** `inconclusive`: no violation found, but a schedule could not be judged (see `reason`); never a pass. */
+  verdict: 'pass' | 'fail' | 'n/a' | 'inconclusive';
+  /** Why the cell is `inconclusive` (step budget spent, a scenario's timed wait expired). */
+  reason?: string;
   violations: MatrixViolation[];
   expected?: string;
   schedule?: string;
@@ -90,9 +95,12 @@ export interface CellTimeline {
   chromeTraceOmitted?: number;
 }
 
-/** `results/matrix.json`, schema `daxref.matrix/1` (ARCHITECTURE §4). */
+/**
+ * `results/matrix.json`, schema `daxref.matrix/2` (ARCHITECTURE §4). /2 adds the verdict
+ * `inconclusive` with its `reason`, and the violation kind `hang` with its `hang` detail.
+ */
 export interface MatrixFile {
-  schema: 'daxref.matrix/1';
+  schema: 'daxref.matrix/2';
   generatedAt: string;
   tool: { version: string };
   strategy: string;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CATALOGUE, type MatrixFile, runMatrix, traceScenario, unexpected } from '../src/index';
+import { CATALOGUE, formatMatrix, type MatrixFile, runMatrix, traceScenario, unexpected } from '../src/index';
 
 const DEFAULTS = ['1based@v6.14', '0based@v6.15', 'coarse-pin@block'];
 
@@ -10,7 +10,7 @@ describe('the correctness matrix', () => {
   }, 120_000);
 
   it('covers every scenario under every variant of every design', () => {
-    expect(m.schema).toBe('daxref.matrix/1');
+    expect(m.schema).toBe('daxref.matrix/2');
     expect(m.policies.length).toBe(10);
     expect(m.scenarios.length).toBe(CATALOGUE.length);
     expect(m.cells.length).toBe(10 * CATALOGUE.length);
@@ -64,6 +64,38 @@ describe('the correctness matrix', () => {
     }
   });
 
+  it('no cell is inconclusive: every schedule ended and no helper wait timed out unnoticed', () => {
+    expect(
+      m.cells.filter((c) => c.verdict === 'inconclusive').map((c) => `${c.scenario} × ${c.policy}`),
+    ).toEqual([]);
+  });
+
+  it('the missed wake-ups a step budget used to hide are reported (issue 10)', () => {
+    for (const id of ['truncate-during-dma × 1based@v5.19-rc1', 'get-holder-vs-pin-wait × 1based@v4.18']) {
+      const c = m.cells.find((x) => `${x.scenario} × ${x.policy}` === id)!;
+      expect(c.verdict, id).toBe('fail');
+      expect(
+        c.violations.map((v) => v.kind),
+        id,
+      ).toContain('missed-wakeup');
+    }
+  });
+
+  it('6.15 wait_page_idle() is a hang, named with its holders, where the 1-based refault takes nothing', () => {
+    for (const s of ['reflink-truncate-refault', 'truncate-refault-while-pinned']) {
+      const c = m.cells.find((x) => x.scenario === s && x.policy === '0based@v6.15')!;
+      const h = c.violations.find((v) => v.kind === 'hang' && v.hang?.fn === 'wait_page_idle');
+      expect(h, s).toBeDefined();
+      expect(h!.hang!.interruptible).toBe(true);
+      expect(h!.hang!.predicate).toBe('dax_page_is_idle(): folio_ref_count == 0');
+      expect(h!.hang!.holders.length, s).toBeGreaterThan(0);
+      expect(h!.hang!.holders[0]!.fn).toMatch(/handle_mm_fault/);
+      expect(c.violations.some((v) => v.kind === 'deadlock')).toBe(false);
+      const one = m.cells.find((x) => x.scenario === s && x.policy === '1based@v6.14')!;
+      expect(one.verdict, s).toBe('pass');
+    }
+  });
+
   it('n/a cells are computed from the design (reflink before v5.19, leases not offered)', () => {
     const na = m.cells.filter((c) => c.verdict === 'n/a').map((c) => `${c.scenario} × ${c.policy}`);
     expect(na).toContain('reflink-shared-block × 1based@v4.5');
@@ -87,4 +119,35 @@ describe('determinism', () => {
     expect(strip(two)).toBe(strip(one));
     expect(one.cells.some((c) => c.verdict === 'fail')).toBe(true);
   }, 120_000);
+});
+
+describe('inconclusive cells', () => {
+  it('count as unexpected, with or without an expectation, and show as ?? with their reason', () => {
+    const cell = {
+      scenario: 'x',
+      policy: 'p@v',
+      verdict: 'inconclusive' as const,
+      reason: 'step budget of 10 reached with spin#1 still runnable',
+      violations: [],
+      steps: 10,
+      schedulesExplored: 1,
+      ms: 0,
+    };
+    expect(unexpected(cell)).toBe(true);
+    expect(unexpected({ ...cell, expected: 'pass' })).toBe(true);
+    const text = formatMatrix({
+      schema: 'daxref.matrix/2',
+      generatedAt: '',
+      tool: { version: '0' },
+      strategy: 'dfs',
+      seed: 1,
+      budget: 1,
+      policies: [{ id: 'p@v', variant: 'v', title: 'p' }],
+      scenarios: [{ id: 'x', title: 'x', source: 's' }],
+      cells: [cell],
+    });
+    expect(text).toMatch(/\?\?!/);
+    expect(text).toMatch(/1 inconclusive/);
+    expect(text).toMatch(/step budget of 10 reached/);
+  });
 });

@@ -41,6 +41,8 @@ export const Errno = {
   ENOSPC: 28,
   EOPNOTSUPP: 95,
   EHWPOISON: 133,
+  /** Kernel-internal: a syscall interrupted by a signal, restarted or turned into -EINTR on return to user. */
+  ERESTARTSYS: 512,
 } as const;
 
 /** Fault results (`vm_fault_t`), as a bit set. */

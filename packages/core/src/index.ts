@@ -34,7 +34,13 @@ export {
   scheduleSeed,
 } from './explore/choosers';
 export { type ExploreOptions, type ExploreResult, explore, shardUnits } from './explore/explore';
-export { type Footprint, FootprintCollector, independent, startFootprints } from './explore/footprint';
+export {
+  type Footprint,
+  FootprintCollector,
+  independent,
+  startFootprints,
+  trackFootprintClasses,
+} from './explore/footprint';
 export {
   closeExplorerPool,
   exploreParallel,
@@ -164,6 +170,7 @@ export {
   Scheduler,
   type SchedulerOptions,
 } from './sched/scheduler';
+export { syscall } from './sched/signal';
 export {
   Completion,
   GracePeriod,
@@ -171,13 +178,20 @@ export {
   KEY_REFCOUNT,
   pageVarKey,
   RwSem,
+  signalEndsWait,
   type VarKey,
   VarWaits,
   type WaitOptions,
 } from './sched/sync';
-export { BLOCK, type Blocker, type KGen, PREEMPT, Task, type TaskState } from './sched/task';
+export { BLOCK, type Blocker, EXIT, type KGen, PREEMPT, Task, type TaskState } from './sched/task';
 export type { StepEnd, TraceEvent, TraceLog } from './trace/events';
 export { type ChromeTraceEvent, formatChromeTrace, formatTraceText } from './trace/format';
 export { type KernelHooks, kcall } from './trace/hooks';
 export { type ObserverOptions, RunObserver } from './trace/observer';
-export { VIOLATION_KINDS, type Violation, type ViolationKind } from './violations';
+export {
+  type HangDetail,
+  type HangHolder,
+  VIOLATION_KINDS,
+  type Violation,
+  type ViolationKind,
+} from './violations';

@@ -149,6 +149,18 @@ export class Kernel {
     return c;
   }
 
+  /**
+   * Why this run cannot be judged (a scenario helper's timed wait expired, ...): a run with a
+   * reason and no violation is `inconclusive`, never `pass`.
+   */
+  readonly inconclusive: string[] = [];
+
+  /** Marks the run inconclusive (a timed wait in a scenario helper timed out); see `inconclusive`. */
+  markInconclusive(reason: string): void {
+    const cur = this.sched.current;
+    this.inconclusive.push(cur === null ? reason : `${cur.name}#${cur.id}: ${reason}`);
+  }
+
   /** Records a violation found by the model. */
   report(kind: ViolationKind, message: string, pfn?: number, rule?: string): void {
     const cur = this.sched.current;

@@ -110,6 +110,33 @@ export interface Policy {
     trunc: boolean,
   ): void;
 
+  /**
+   * The device-dax fault's tie of a page (or folio of `order`) to the /dev/dax inode's `mapping`
+   * at `index`. Absent: mainline `dax_set_mapping()` (folio->mapping / index only; the mapping's
+   * own reference, if any, is the insert's). Dan Williams' 2022 series (seed 000, patch 12
+   * "devdax: Use dax_insert_entry() + dax_delete_mapping_entry()") inserts a DAX entry instead,
+   * so the entry holds a page reference: such a design associates here as `dax_insert_entry()`
+   * does. Called once per entry; returns 0 or a `VM_FAULT_*` code to fail the fault.
+   */
+  devDaxAssociate?(
+    k: Kernel,
+    t: Task,
+    mapping: AddressSpace,
+    index: number,
+    pfn: number,
+    order: number,
+  ): number;
+
+  /** The entry's removal at device teardown (`kill_dev_dax` → `dax_delete_mapping_entry`), after `devDaxAssociate`. */
+  devDaxDisassociate?(
+    k: Kernel,
+    t: Task,
+    mapping: AddressSpace,
+    index: number,
+    pfn: number,
+    order: number,
+  ): void;
+
   /** `get_page()` on a zone-device page, after the refcount increment (v4.5 takes a pgmap reference). */
   getDevicePage?(k: Kernel, t: Task, head: number, refs: number): void;
 
@@ -128,6 +155,12 @@ export interface Policy {
 
   /** The condition `break_layouts` sleeps on until it holds (1-based: `_refcount == 1`; 6.15: 0). */
   layoutPageIdle(k: Kernel, head: number): boolean;
+
+  /**
+   * The idle condition in kernel terms (`dax_page_is_idle(): folio_ref_count == 0`), named in a
+   * `hang` report; absent: "the page is idle".
+   */
+  readonly layoutIdleRule?: string;
 
   /** The address `break_layouts` waits on (`&page->_refcount` or `&folio->page`). */
   layoutWaitKey(head: number): VarKey;

@@ -95,7 +95,7 @@ describe('hang classification', () => {
     expect(classifyHangs(k.sched.blocked(), 0).map((v) => v.kind)).toEqual(['unbind-hang', 'unbind-hang']);
   });
 
-  it('a wait no one can satisfy, with no teardown, is a hang (deadlock kind)', () => {
+  it('a wait no one can satisfy, with no teardown and no lock cycle, is a hang', () => {
     const s: Scenario<null> = {
       id: 'forever',
       title: 'waits forever',
@@ -105,7 +105,8 @@ describe('hang classification', () => {
       tasks: [{ name: 'w', body: (k, t) => k.waits.wait(t, 'never', () => false, 'never') }],
     };
     const r = explore({ scenario: s, policy: () => null, strategy: 'random', budget: 3 });
-    expect(r.violations.map((v) => v.kind)).toEqual(['deadlock']);
+    expect(r.violations.map((v) => v.kind)).toEqual(['hang']);
+    expect(r.violations[0]!.hang).toMatchObject({ waiter: 'w#1', key: 'never', interruptible: false });
   });
 });
 

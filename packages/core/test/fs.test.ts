@@ -114,6 +114,38 @@ describe('DAX filesystem', () => {
     });
   }
 
+  for (const [name, mk] of [
+    ['1-based', legacyPolicy],
+    ['0-based', zeroBasedPolicy],
+  ] as const) {
+    it(`${name}: __split_vma splits a PMD that straddles the new boundary; the write refaults with a PTE`, () => {
+      const { k, fs } = setup(mk());
+      const f = fs.create('f', 2 * 1024 * 1024);
+      const mm = createMm(k);
+      const a = runAlone(k, 'mmap', (t) => mmap(k, t, mm, { file: f, length: 2 * 1024 * 1024 }));
+      runAlone(k, 'write', (t) => userAccess(k, t, mm, a, true, new Uint8Array([1])));
+      const head = mm.pt.lookup(a)!.pfn;
+      expect(mm.pt.lookup(a)!.level).toBe('pmd');
+      const ref = k.memmap.refcount(head);
+      // mprotect the upper half read-only: __split_vma at a + 1 MiB → vma_adjust_trans_huge
+      expect(runAlone(k, 'mprotect', (t) => mprotect(k, t, mm, a + 1024 * 1024, 1024 * 1024, {}))).toBe(0);
+      expect(mm.vmas).toHaveLength(2);
+      expect(mm.pt.lookup(a)).toBeNull(); // the straddling PMD is gone, not write-protected whole
+      // 0-based: folio_remove_rmap_pmd + folio_put; 1-based: the devmap PMD held nothing
+      expect(k.memmap.refcount(head)).toBe(name === '0-based' ? ref - 1 : ref);
+      const w = runAlone(k, 'write', (t) => userAccess(k, t, mm, a + 4096, true, new Uint8Array([2])));
+      expect(w).toMatchObject({ ok: true, pfn: head + 1 });
+      expect(mm.pt.lookup(a + 4096)!.level).toBe('pte');
+      const ro = runAlone(k, 'write', (t) =>
+        userAccess(k, t, mm, a + 1024 * 1024, true, new Uint8Array([3])),
+      );
+      expect(ro).toMatchObject({ ok: false, signal: 'SIGSEGV' });
+      runAlone(k, 'munmap', (t) => munmap(k, t, mm, a, 2 * 1024 * 1024));
+      expect(k.memmap.refcount(head)).toBe(name === '0-based' ? ref - 1 : ref);
+      expect(k.violations).toEqual([]);
+    });
+  }
+
   it('fsdax has no 1 GiB faults (dax_iomap_fault): a PUD-sized mapping falls back to PMD leaves', () => {
     const { k, fs } = setup(zeroBasedPolicy(), 2 ** 19);
     const f = fs.create('huge', 2 ** 30);
@@ -247,7 +279,7 @@ describe('DAX filesystem', () => {
         unpinUserPages(k, exit, r.pfns);
         yield* munmap(k, exit, mm, a, 4096);
       });
-      for (;;) yield* k.sched.sleep(t, 1000);
+      for (;;) yield* k.sched.nanosleep(t, 1000);
     });
     const trunc = k.spawn('trunc', (t) => fs.truncate(k, t, f, 0));
     k.sched.runTask(holder);

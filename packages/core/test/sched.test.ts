@@ -87,10 +87,12 @@ describe('scheduler', () => {
       log.push('exit hook');
     });
     s.stepTask(victim);
-    const exit = s.kill(victim)!;
-    expect(victim.state).toBe('killed');
+    expect(s.kill(victim)).toBe(true);
+    // schedule_timeout() sleeps uninterruptibly: SIGKILL is pending, the task stays asleep.
+    expect(victim.state).toBe('blocked');
+    expect(victim.fatal).toBe(true);
     s.run();
-    expect(exit.state).toBe('done');
+    expect(victim.state).toBe('killed');
     expect(log.slice(1)).toEqual(['unwound', 'exit hook']);
   });
 });

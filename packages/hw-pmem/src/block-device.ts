@@ -1,4 +1,4 @@
-import { Errno, PAGE_SIZE } from '@daxref/core';
+import { Errno, PAGE_SIZE, trackFootprintClasses } from '@daxref/core';
 import type { PmemNamespace } from './bus';
 import { ENXIO } from './constants';
 import { HwPmemError } from './errors';
@@ -85,3 +85,6 @@ export class PmemBlockDevice {
     return done;
   }
 }
+
+// Shared objects a step touches: DFS footprints track them (two steps on the same one never commute).
+trackFootprintClasses([PmemBlockDevice]);

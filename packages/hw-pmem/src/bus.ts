@@ -1,4 +1,4 @@
-import { type Kernel, MAX_PFN, PAGE_SIZE } from '@daxref/core';
+import { type Kernel, MAX_PFN, PAGE_SIZE, trackFootprintClasses } from '@daxref/core';
 import {
   DAX_LABEL_RESERVE,
   DEFAULT_ALIGNMENT,
@@ -607,3 +607,6 @@ export class PmemNamespace {
     copy.reconfigure(cfg);
   }
 }
+
+// Shared objects a step touches: DFS footprints track them (two steps on the same one never commute).
+trackFootprintClasses([NvdimmBus, PmemRegion, PmemNamespace]);

@@ -14,6 +14,7 @@ import {
   PREEMPT,
   type PtLevel,
   type Task,
+  trackFootprintClasses,
   VM_FAULT_FALLBACK,
   VM_FAULT_NOPAGE,
   VM_FAULT_SIGBUS,
@@ -46,6 +47,8 @@ export class DeviceDaxFile implements VmFile {
   refs = 0;
   /** Faults that returned SIGBUS (dead device, alignment larger than the fault). */
   sigbusFaults = 0;
+  /** DAX entries a design's `devDaxAssociate` made (index → pfn and order), removed at `kill_dev_dax`. */
+  readonly entries = new Map<number, { pfn: number; order: number }>();
 
   constructor(k: Kernel, name: string, ns: PmemNamespace, daxDev: DaxDevice) {
     this.name = name;
@@ -95,9 +98,20 @@ export class DeviceDaxFile implements VmFile {
     // 6.15 dev_dax_probe sets pgmap->vmemmap_shift, so memmap_init_zone_device makes folios of
     // the alignment at probe; the model builds each one when it is first faulted (same state,
     // memory only for what was touched).
-    if (caps?.compoundFolios && order > 0 && !mm.isLarge(pfn)) mm.prepCompound(pfn, order);
-    // dax_set_mapping(): folio->mapping / index, if not set yet.
-    if (mm.mapping(pfn) === 0) {
+    // dan-2022 associates device-dax per folio through its DAX entries, so its folios are
+    // compound too (vmemmap_shift has existed since v5.17).
+    const compound = caps?.compoundFolios === true || k.policy?.devDaxAssociate !== undefined;
+    if (compound && order > 0 && !mm.isLarge(pfn)) mm.prepCompound(pfn, order);
+    const policy = k.policy;
+    if (policy?.devDaxAssociate !== undefined) {
+      // dan-2022: dax_grab_mapping_entry() + dax_insert_entry(): the entry holds a page reference.
+      if (!this.entries.has(pgoff)) {
+        const rc = policy.devDaxAssociate(k, t, this.mapping, pgoff, pfn, order);
+        if (rc !== 0) return rc;
+        this.entries.set(pgoff, { pfn, order });
+      }
+    } else if (mm.mapping(pfn) === 0) {
+      // dax_set_mapping(): folio->mapping / index, if not set yet.
       mm.setMapping(pfn, this.mapping.id);
       mm.setIndex(pfn, pgoff);
     }
@@ -108,6 +122,18 @@ export class DeviceDaxFile implements VmFile {
     insertFileLeaf(k, t, vma, addr, pfn, level, write);
     if (caps?.mapHoldsRef) folioPutRefs(k, t, head, 1);
     return VM_FAULT_NOPAGE;
+  }
+
+  /**
+   * `kill_dev_dax()` after the mappings are zapped: deletes the DAX entries a design made
+   * (`dax_delete_mapping_entry`), dropping the references they hold.
+   */
+  deleteEntries(k: Kernel, t: Task): void {
+    const policy = k.policy;
+    for (const [index, e] of [...this.entries].sort((a, b) => a[0] - b[0])) {
+      policy?.devDaxDisassociate?.(k, t, this.mapping, index, e.pfn, e.order);
+    }
+    this.entries.clear();
   }
 
   private sigbus(): number {
@@ -159,3 +185,6 @@ export function* devDaxMmap(
   }
   return addr;
 }
+
+// Shared objects a step touches: DFS footprints track them (two steps on the same one never commute).
+trackFootprintClasses([DeviceDaxFile]);

@@ -8,6 +8,7 @@ import {
   PG_FREE,
   PREEMPT,
   type Task,
+  trackFootprintClasses,
   type ViolationKind,
 } from '@daxref/core';
 import { HwPmemError } from './errors';
@@ -279,3 +280,6 @@ export class DmaEngine {
 export function createDmaEngine(k: Kernel, opts: DmaEngineOptions = {}): DmaEngine {
   return new DmaEngine(k, opts);
 }
+
+// Shared objects a step touches: DFS footprints track them (two steps on the same one never commute).
+trackFootprintClasses([DmaEngine, DmaMapping]);

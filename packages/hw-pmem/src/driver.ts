@@ -154,8 +154,10 @@ export function* unbindNamespace(k: Kernel, t: Task, ns: PmemNamespace): KGen {
       }
       b.dax.holder = null; // kill_dax: holder_ops / holder_data cleared
     } else {
-      // kill_dev_dax(): unmap_mapping_range(inode->i_mapping, 0, 0, 1)
+      // kill_dev_dax(): unmap_mapping_range(inode->i_mapping, 0, 0, 1); with dan-2022's entries,
+      // dax_delete_mapping_entry() for each (seed 000 patch 12).
       yield* unmapMappingPages(k, t, b.file, 0, b.dax.nrPages);
+      b.file.deleteEntries(k, t);
     }
     if (policy.unbindPrepare) yield* policy.unbindPrepare(k, t, b.pgmap);
     yield* memunmapPages(k, t, b.pgmap);

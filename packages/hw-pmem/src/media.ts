@@ -5,6 +5,7 @@ import {
   type OwnerTag,
   PAGE_SIZE,
   PG_HWPOISON,
+  trackFootprintClasses,
 } from '@daxref/core';
 import { CACHE_LINE } from './constants';
 import { HwPmemError } from './errors';
@@ -405,3 +406,6 @@ export class MediaView implements MemoryDevice {
     this.media.clearPoison(pfn);
   }
 }
+
+// Shared objects a step touches: DFS footprints track them (two steps on the same one never commute).
+trackFootprintClasses([PmemMedia, MediaView]);

@@ -35,7 +35,7 @@ function killMappers(k: Kernel, mmIds: ReadonlySet<number>): void {
   if (mmIds.size === 0) return;
   for (const task of k.sched.tasks) {
     const mm = task.locals.mm as { id: number } | undefined;
-    if (mm !== undefined && mmIds.has(mm.id) && !task.signals.includes('SIGBUS')) task.signals.push('SIGBUS');
+    if (mm !== undefined && mmIds.has(mm.id)) k.sched.signal(task, 'SIGBUS'); // kill_proc()
   }
 }
 
@@ -113,8 +113,7 @@ export function* memoryFailure(
         rc = yield* genericKillProcs(k, t, ns, pfn);
       }
       // MF_ACTION_REQUIRED: the consuming task is among those killed (MF_MUST_KILL).
-      if (rc === 0 && flags & (MF_ACTION_REQUIRED | MF_MUST_KILL) && !t.signals.includes('SIGBUS'))
-        t.signals.push('SIGBUS');
+      if (rc === 0 && flags & (MF_ACTION_REQUIRED | MF_MUST_KILL)) k.sched.signal(t, 'SIGBUS');
     }
     return log(bus, { pfn, flags, rc, handler });
   } finally {

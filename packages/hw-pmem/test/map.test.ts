@@ -8,13 +8,14 @@ import {
   munmap,
   type PtLevel,
   pinUserPages,
+  pinUserPagesFast,
   putPage,
   unpinUserPages,
   userAccess,
 } from '@daxref/core';
 import { describe, expect, it } from 'vitest';
 import { createDmaEngine, devDaxMmap, SZ_1G, SZ_2M, SZ_4K, unbindNamespace } from '../src/index';
-import { devdax, fsdax, POLICIES, runAlone } from './utils';
+import { devdax, fsdax, POLICIES, runAlone, zeroBasedPolicy } from './utils';
 
 const LEVEL: Record<number, PtLevel> = { [SZ_4K]: 'pte', [SZ_2M]: 'pmd', [SZ_1G]: 'pud' };
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -150,5 +151,38 @@ describe.each(POLICIES)('GUP and fork (%s)', (name, mk) => {
     runAlone(k, 'unbind', (t) => unbindNamespace(k, t, ns));
     expect(ns.state).toBe('idle');
     expect(k.violations).toEqual([]);
+  });
+});
+
+describe('device-dax through the design (seed 000 patch 12)', () => {
+  it('0based@dan-2022: the devdax fault inserts a DAX entry that holds the page; GUP works; unbind drops it', () => {
+    const { k, ns, b } = devdax(zeroBasedPolicy('dan-2022'), { align: SZ_2M, size: 8 * SZ_2M, map: 'ram' });
+    const mm = createMm(k);
+    const addr = runAlone(k, 'mmap', (t) => devDaxMmap(k, t, mm, b.file, { length: SZ_2M }));
+    const w = runAlone(k, 'store', (t) => userAccess(k, t, mm, addr, true, bytes('x')));
+    expect(w.ok).toBe(true);
+    const pfn = w.ok ? w.pfn : -1;
+    expect(k.memmap.refcount(pfn)).toBe(1); // the entry's reference (dax_insert_entry)
+    expect(b.file.entries.size).toBe(1);
+    const pin = runAlone(k, 'pin', (t) => pinUserPagesFast(k, t, mm, addr, 1, FOLL_WRITE));
+    expect(pin.err).toBe(0);
+    expect(k.violations).toEqual([]); // no get on a zero refcount
+    runAlone(k, 'unpin', function* (t) {
+      unpinUserPages(k, t, pin.pfns);
+      yield* munmap(k, t, mm, addr, SZ_2M);
+    });
+    expect(k.memmap.refcount(pfn)).toBe(1);
+    runAlone(k, 'unbind', (t) => unbindNamespace(k, t, ns));
+    expect(b.file.entries.size).toBe(0);
+    expect(k.violations).toEqual([]);
+  });
+
+  it('0based@v6.15 keeps dax_set_mapping(): no entry, the mapping holds the reference', () => {
+    const { k, b } = devdax(zeroBasedPolicy('v6.15'), { align: SZ_2M, size: 8 * SZ_2M, map: 'ram' });
+    const mm = createMm(k);
+    const addr = runAlone(k, 'mmap', (t) => devDaxMmap(k, t, mm, b.file, { length: SZ_2M }));
+    const w = runAlone(k, 'store', (t) => userAccess(k, t, mm, addr, true, bytes('x')));
+    expect(w.ok && k.memmap.refcount(w.pfn)).toBe(1);
+    expect(b.file.entries.size).toBe(0);
   });
 });

@@ -1,4 +1,13 @@
-import { createMm, Errno, getUserPages, mmap, PG_HWPOISON, type Task, userAccess } from '@daxref/core';
+import {
+  createMm,
+  Errno,
+  exitMmap,
+  getUserPages,
+  mmap,
+  PG_HWPOISON,
+  type Task,
+  userAccess,
+} from '@daxref/core';
 import { describe, expect, it } from 'vitest';
 import {
   devDaxMmap,
@@ -76,6 +85,35 @@ describe.each(POLICIES)('poison (%s)', (name, mk) => {
     expect(mm1.pt.lookup(a1)).toBeNull();
     expect(mm2.pt.lookup(a2)).toBeNull();
     expect(k.memmap.flags(k.memmap.compoundHead(pfn)) & PG_HWPOISON).toBeTruthy();
+    expect(k.violations).toEqual([]);
+  });
+
+  it('device-dax: a mapper that leaves SIGBUS at SIG_DFL dies of it on its way back to user space; do_exit tears its mm down', () => {
+    const { k, bus, ns, b } = devdax(mk(), { size: 64 * SZ_2M });
+    const mm1 = createMm(k);
+    const mm2 = createMm(k);
+    const a1 = runAlone(k, 'mmap1', (t) => devDaxMmap(k, t, mm1, b.file, { length: SZ_2M }));
+    const a2 = runAlone(k, 'mmap2', (t) => devDaxMmap(k, t, mm2, b.file, { length: SZ_2M }));
+    runAlone(k, 'touch1', (t) => userAccess(k, t, mm1, a1, true, bytes('x')));
+    runAlone(k, 'touch2', (t) => userAccess(k, t, mm2, a2, false));
+    const other = k.spawn('other', function* (t) {
+      t.locals.mm = mm2;
+      t.sigDefault.add('SIGBUS');
+      t.exitHooks.push((exit) => exitMmap(k, exit, mm2)); // do_exit → exit_mm
+      for (;;) yield* k.sched.nanosleep(t, 1_000_000); // TASK_INTERRUPTIBLE
+    });
+    k.sched.runTask(other);
+    expect(other.blocker?.interruptible).toBe('interruptible');
+    ns.region.media.injectPoison(ns.dataPfn(3));
+    runAlone(k, 'consumer', (t) => {
+      t.locals.mm = mm1;
+      return userAccessWithMce(k, t, bus, mm1, a1 + 3 * SZ_4K, false);
+    });
+    expect(other.state).toBe('runnable'); // kill_proc's SIGBUS woke the interruptible sleep
+    k.run();
+    expect(other.state).toBe('killed');
+    expect(mm2.dead).toBe(true);
+    expect(mm2.vmas).toEqual([]);
     expect(k.violations).toEqual([]);
   });
 

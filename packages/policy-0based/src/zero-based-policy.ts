@@ -210,6 +210,42 @@ class ZeroBasedPolicy implements Policy {
     pgmap.staticRefs = 0;
   }
 
+  /**
+   * Only dan-2022 (`entryRefs`): device-dax goes through `dax_insert_entry()` (seed 000 patch 12),
+   * so the entry holds a folio reference as on fsdax. Device-dax folios are compound at the
+   * device alignment (`pgmap->vmemmap_shift`, v5.17) and the series associates per folio
+   * (`dax_for_each_folio`): one pgmap reference (`pgmap_request_folios`), `folio->mapping` /
+   * `index`, and the entry's reference 0→1 on the head. Mainline 6.15 keeps `dax_set_mapping()`
+   * and lets the mapping hold the reference (`vmf_insert_folio_*`).
+   */
+  get devDaxAssociate():
+    | ((k: Kernel, t: Task, mapping: AddressSpace, index: number, pfn: number, order: number) => number)
+    | undefined {
+    if (!this.f.entryRefs) return undefined;
+    return (k, t, mapping, index, pfn) => {
+      const pgmap = pgmapOf(k, pfn);
+      if (pgmap.dying) return VM_FAULT_SIGBUS;
+      pgmap.ref.getMany(t.cpu, 1);
+      const head = k.memmap.compoundHead(pfn);
+      const held = k.memmap.mapping(head) !== 0;
+      daxPageAssociate(k, head, mapping, index);
+      if (!held) k.memmap.refAdd(head, 1);
+      return 0;
+    };
+  }
+
+  /** dan-2022: `kill_dev_dax` → `dax_delete_mapping_entry()`: the entry's folio reference and pgmap reference go. */
+  get devDaxDisassociate():
+    | ((k: Kernel, t: Task, mapping: AddressSpace, index: number, pfn: number, order: number) => void)
+    | undefined {
+    if (!this.f.entryRefs) return undefined;
+    return (k, t, mapping, _index, pfn) => {
+      const head = k.memmap.compoundHead(pfn);
+      if (daxPageDisassociate(k, head, mapping)) this.putEntryRef(k, t, head);
+      pgmapOf(k, pfn).ref.putMany(t.cpu, 1);
+    };
+  }
+
   daxAssociateEntry(
     k: Kernel,
     t: Task,
@@ -385,6 +421,14 @@ class ZeroBasedPolicy implements Policy {
         // dan-2022 v1: page_maybe_dma_pinned()
         return mm.maybeDmaPinned(head, GUP_PIN_COUNTING_BIAS);
     }
+  }
+
+  get layoutIdleRule(): string {
+    return this.f.idle === 'zero'
+      ? 'dax_page_is_idle(): folio_ref_count == 0'
+      : this.f.idle === 'one'
+        ? 'dax_page_idle(): page_ref_count == 1'
+        : '!page_maybe_dma_pinned()';
   }
 
   layoutPageIdle(k: Kernel, head: number): boolean {

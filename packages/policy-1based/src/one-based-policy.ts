@@ -308,6 +308,8 @@ class OneBasedPolicy implements Policy {
     return k.memmap.refcount(head) > 1;
   }
 
+  readonly layoutIdleRule = 'xfs_break_dax_layouts(): page_ref_count == 1';
+
   layoutPageIdle(k: Kernel, head: number): boolean {
     // xfs_break_dax_layouts(): ___wait_var_event(&page->_refcount, page_ref_count(page) == 1).
     return k.memmap.refcount(head) === 1;

@@ -177,6 +177,8 @@ class CoarsePinPolicy implements Policy {
     return k.memmap.refcount(head) > 1;
   }
 
+  readonly layoutIdleRule = 'xfs_break_dax_layouts(): page_ref_count == 1';
+
   layoutPageIdle(k: Kernel, head: number): boolean {
     // xfs_break_dax_layouts(): page_ref_count(page) == 1.
     return k.memmap.refcount(head) === 1;
@@ -231,8 +233,8 @@ class CoarsePinPolicy implements Policy {
       if (task === t || task.state === 'done' || task.state === 'killed') continue;
       const mm = task.locals.mm;
       if (mm === undefined || !mms.has(mm as Vma['mm'])) continue;
-      task.signals.push('SIGBUS');
-      k.sched.kill(task);
+      k.sched.signal(task, 'SIGBUS');
+      k.sched.kill(task); // acted on at its return to user space, where do_exit runs its hooks
     }
   }
 }

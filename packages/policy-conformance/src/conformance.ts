@@ -23,6 +23,7 @@ import {
   pinUserPagesFast,
   putPage,
   releasePages,
+  syscall,
   type Task,
   unpinUserPage,
   unpinUserPages,
@@ -60,8 +61,15 @@ const CAP_KEYS = [
   'vmaOpenClose',
 ] as const;
 
+/** A process idle in user space (a `pause()`: TASK_INTERRUPTIBLE), so a SIGKILL ends it and it exits. */
 function* forever(t: Task, rig: Rig): KGen {
-  yield* rig.k.waits.wait(t, `conformance:idle:${t.id}`, () => false, 'idle forever');
+  yield* syscall(
+    t,
+    rig.k.waits.wait(t, `conformance:idle:${t.id}`, () => false, 'idle forever', {
+      fn: 'pause',
+      state: 'interruptible',
+    }),
+  );
 }
 
 /**

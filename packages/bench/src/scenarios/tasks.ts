@@ -88,6 +88,8 @@ export function* pinTeardown(k: Kernel, t: Task, c: PinCtx): KGen {
 /**
  * Waits until `cond` holds or, when nothing else can run any more, gives up (a timed wait): a
  * task that reacts to another's progress without hanging the run if that progress never comes.
+ * The timer fires only once no other task can run, so a wake with `cond` still false is the
+ * timeout; the run is then marked inconclusive (never a pass) and the task carries on.
  */
 export function* waitOrTimeout(k: Kernel, t: Task, key: string, cond: () => boolean, what: string): KGen {
   while (!cond()) {
@@ -98,7 +100,10 @@ export function* waitOrTimeout(k: Kernel, t: Task, key: string, cond: () => bool
     } finally {
       k.waits.finish(t, key);
     }
-    if (!cond() && k.sched.runnable().length === 0) return;
+    if (!cond()) {
+      k.markInconclusive(`wait_event_timeout for ${what} timed out`);
+      return;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Task } from '../sched/task';
-import type { Violation } from '../violations';
+import type { HangDetail, HangHolder, Violation } from '../violations';
 
 function describe(t: Task): string {
   const b = t.blocker!;
@@ -12,9 +12,16 @@ function describe(t: Task): string {
  * - `missed-wakeup`: the wait's condition holds (`blocker.ready()`) but no wake will come;
  * - `unbind-hang`: a device-teardown wait (`blocker.teardown`) that can never complete, and any
  *   other wait stuck behind one;
- * - otherwise a `deadlock` (hang): the condition is false and no task is left to make it true.
+ * - otherwise a `hang`: the condition is false and no task is left to make it true, with the
+ *   waiter, its wait, whether a signal would end it and (for a page wait, from `holders`) the
+ *   references keeping the page busy. A real kernel stays in such a wait for as long as the
+ *   holders keep their references (6.15 `wait_page_idle()` until another process unmaps).
  */
-export function classifyHangs(blocked: readonly Task[], step: number): Violation[] {
+export function classifyHangs(
+  blocked: readonly Task[],
+  step: number,
+  holders?: (pfn: number) => readonly HangHolder[],
+): Violation[] {
   const out: Violation[] = [];
   const set = new Set(blocked);
   const onCycle = new Set<Task>();
@@ -72,12 +79,33 @@ export function classifyHangs(blocked: readonly Task[], step: number): Violation
         task: t.name,
       });
     } else {
+      const hs = b.pfn !== undefined && holders !== undefined ? holders(b.pfn) : [];
+      const hang: HangDetail = {
+        waiter: `${t.name}#${t.id}`,
+        fn: b.fn,
+        key: b.what,
+        predicate: b.predicate ?? `${b.kind} wait condition`,
+        interruptible: b.interruptible !== undefined,
+        holders: hs,
+      };
+      const sleep =
+        b.interruptible === 'interruptible'
+          ? 'TASK_INTERRUPTIBLE (a signal ends it; the hung-task detector stays silent)'
+          : b.interruptible === 'killable'
+            ? 'TASK_KILLABLE (a fatal signal ends it; the hung-task detector stays silent)'
+            : 'TASK_UNINTERRUPTIBLE';
+      const who =
+        hs.length > 0
+          ? `; held busy by ${hs.map((h) => `+${h.refs} by ${h.task} in ${h.fn || '?'} at step ${h.step}`).join(', ')}`
+          : '';
       out.push({
-        kind: 'deadlock',
-        message: `${describe(t)}; its condition is false and no task is left to make it true`,
+        kind: 'hang',
+        message: `${describe(t)} until ${hang.predicate}, ${sleep}; its condition is false and only another task's action or a signal would end the wait${who}`,
         step,
         task: t.name,
+        hang,
       });
+      if (b.pfn !== undefined) out[out.length - 1]!.pfn = b.pfn;
     }
   }
   return out;

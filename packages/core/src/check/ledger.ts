@@ -70,6 +70,11 @@ export class RefLedger {
     if (list.length === 0) this.open.delete(pfn);
   }
 
+  /** The references page `pfn` still holds, oldest first (the holders of a hang). */
+  holders(pfn: number): RefRecord[] {
+    return (this.open.get(pfn) ?? []).map((r) => ({ ...r }));
+  }
+
   /** References not yet dropped, by pfn then age. */
   outstanding(): RefRecord[] {
     const out: RefRecord[] = [];

@@ -125,7 +125,7 @@ class DfsChooser extends StrategyChooser {
   }
   /** After every step: the chosen step's footprint, and the sleep set filtered by what ran. */
   afterStep(t: Task): void {
-    const fp = this.collector.take();
+    const fp = this.collector.take(t);
     if (this.pending !== null) {
       this.pending.fp = fp;
       this.pending = null;

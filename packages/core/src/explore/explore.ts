@@ -75,6 +75,8 @@ export interface ExploreResult {
   hash?: number;
   /** A task body threw (verdict `error`). */
   error?: string;
+  /** Why the verdict is `inconclusive` (step budget spent, a timed wait expired). */
+  reason?: string;
   workers: number;
 }
 
@@ -143,6 +145,7 @@ export function finishExplore<C>(
   res.violations = f.violations;
   let dev = f.deviations;
   if (f.error !== undefined) res.error = f.error;
+  if (f.reason !== undefined) res.reason = f.reason;
   const kind = firstKind(f.violations);
   if (kind !== null && o.shrink !== false) {
     const s = shrink(o.scenario, o.policy, dev, kind, { maxSteps: p.maxSteps });
@@ -212,6 +215,7 @@ function exploreReplay<C>(o: ExploreOptions<C>): ExploreResult {
     workers: 1,
   };
   if (r.error !== undefined) res.error = r.error;
+  if (r.reason !== undefined) res.reason = r.reason;
   if (o.selfCheck !== false) res.hash = selfCheck(o.scenario, o.policy, o.schedule, o.maxSteps);
   return res;
 }

@@ -9,7 +9,9 @@ import { RamAllocator } from '../mm/ram';
 import { Mm, Vma } from '../mm/vma';
 import { PercpuRef } from '../percpu-ref';
 import { DevPagemap, PgmapRegistry } from '../pgmap';
+import { Scheduler } from '../sched/scheduler';
 import { Completion, GracePeriod, RwSem, VarWaits } from '../sched/sync';
+import { Task } from '../sched/task';
 
 /**
  * Per-step footprints for DFS pruning: which pages, wait keys and kernel objects a step touched.
@@ -20,8 +22,11 @@ import { Completion, GracePeriod, RwSem, VarWaits } from '../sched/sync';
  *
  * Any call counts as a touch, read or write, so two steps are independent only if they touched
  * nothing in common; a step that touched nothing the wrappers see is treated as dependent on
- * every step. Plain field reads that bypass every method are not seen: the pruning is as sound
- * as that coverage (see the DFS notes in the explorer).
+ * every step. A step that touched something also touches its own task (its pending signals,
+ * which `Scheduler.signal` touches), so a signal and the steps of its target never commute.
+ * Hardware models register their classes (`trackFootprintClasses`: the DMA engine, the media).
+ * Plain field reads that bypass every method are not seen: the pruning is as sound as that
+ * coverage (see the DFS notes in the explorer).
  */
 
 /** A footprint: sorted distinct ids (pfn ≥ 0; other objects < 0); empty = touches everything. */
@@ -37,24 +42,40 @@ function nameId(s: string): number {
   return id;
 }
 
+/** Touches past which a step counts as touching everything (a 1 GiB folio walked page by page). */
+const MAX_TOUCHES = 4096;
+
 /** Collects the current step's touches. */
 export class FootprintCollector {
   private ids: number[] = [];
+  /** The step touched more than `MAX_TOUCHES` things: its footprint is "everything" (sound, cheap). */
+  private all = false;
   pfn(p: number): void {
-    this.ids.push(p);
+    if (this.ids.length >= MAX_TOUCHES) this.all = true;
+    else this.ids.push(p);
   }
   obj(o: object): void {
     const r = o as { id?: unknown; name?: unknown; constructor: { name: string } };
     const tag =
       typeof r.id === 'number' || typeof r.id === 'string' ? r.id : typeof r.name === 'string' ? r.name : '';
-    this.ids.push(nameId(`${r.constructor.name}:${String(tag)}`));
+    if (this.ids.length >= MAX_TOUCHES) this.all = true;
+    else this.ids.push(nameId(`${r.constructor.name}:${String(tag)}`));
   }
   key(k: unknown): void {
     if (typeof k === 'number' || typeof k === 'string') this.ids.push(nameId(`var:${typeof k}:${k}`));
     else if (typeof k === 'object' && k !== null) this.obj(k);
   }
-  /** Ends the step: its footprint, sorted and deduplicated. */
-  take(): Footprint {
+  /**
+   * Ends the step: its footprint, sorted and deduplicated. A step that touched anything also
+   * touches `self`, the task that ran it (its pending signals, read by plain field accesses).
+   */
+  take(self?: object): Footprint {
+    if (this.all) {
+      this.all = false;
+      this.ids.length = 0;
+      return []; // touches everything: dependent on every step
+    }
+    if (self !== undefined && this.ids.length > 0) this.obj(self);
     const ids = this.ids;
     this.ids = [];
     if (ids.length <= 1) return ids;
@@ -66,6 +87,7 @@ export class FootprintCollector {
   }
   /** Drops what was collected. */
   clear(): void {
+    this.all = false;
     this.ids.length = 0;
   }
 }
@@ -149,6 +171,21 @@ const OBJECT_CLASSES: { prototype: object }[] = [
   MmuGather,
 ];
 
+const registered = new Set<{ prototype: object }>();
+
+/**
+ * Registers classes whose instances are shared objects a step may touch (a hardware model's DMA
+ * engine, media, bus): every DFS exploration tracks them from then on, in this thread and in
+ * any worker that loads the registering module. Idempotent.
+ */
+export function trackFootprintClasses(classes: readonly { prototype: object }[]): void {
+  for (const cls of classes) {
+    if (registered.has(cls)) continue;
+    registered.add(cls);
+    if (installs > 0) wrapAll(cls); // collection is on now: track it from this step
+  }
+}
+
 /**
  * Starts footprint collection into `c` (wrapping the model's classes on first use, plus `extra`
  * classes such as a hardware model's); returns a function that stops it and restores them.
@@ -168,8 +205,11 @@ export function startFootprints(
       ['wait', 'prepare', 'finish', 'wake', 'waiters'],
     );
     wrapAll(Kernel, byThis, ['allocId', 'addDevice', 'deviceAt']);
+    wrapAll(Scheduler, (col, _self, args) => col.obj(args[0] as object), ['signal', 'kill']);
+    wrapAll(Task, byThis, ['hasSignal', 'takeSignal', 'signalPending']);
     for (const cls of OBJECT_CLASSES) wrapAll(cls);
-    for (const cls of extra) wrapAll(cls);
+    for (const cls of registered) wrapAll(cls);
+    for (const cls of extra) if (!registered.has(cls)) wrapAll(cls);
   }
   const prev = active;
   active = c;

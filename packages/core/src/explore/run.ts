@@ -25,6 +25,8 @@ export interface ScheduleOutcome {
   violations: Violation[];
   /** The message of the task body that threw (status `error`). */
   error?: string;
+  /** Why the run is `inconclusive` (step budget spent, a timed wait expired). */
+  reason?: string;
   /** Task names by id. */
   tasks: string[];
 }
@@ -53,7 +55,8 @@ function errMessage(e: unknown): string {
  * Runs one schedule of `scenario` under a fresh kernel with the policy from `policy`, the
  * strategy `chooser` deciding every choice point. The checkers run on every run: violations the
  * model reports as they happen (use-after-free, dma-corruption, vm-bug-on, warn), hangs at
- * quiescence (missed-wakeup, deadlock, unbind-hang) and, after a full teardown, leaks.
+ * quiescence (missed-wakeup, deadlock, hang, unbind-hang) and, after a full teardown, leaks. A run
+ * that spends its step budget, or whose scenario marked it inconclusive, is `inconclusive`.
  */
 export function runSchedule<C>(
   scenario: Scenario<C>,
@@ -114,10 +117,14 @@ export function runSchedule<C>(
   }
   const step = s.steps - base;
   const extra: Violation[] = [];
-  if (status === 'stuck') extra.push(...classifyHangs(s.blocked(), s.steps));
+  if (status === 'stuck') {
+    const holders = ledger === null ? undefined : (pfn: number) => ledger.holders(pfn);
+    for (const v of classifyHangs(s.blocked(), s.steps, holders)) extra.push(v);
+  }
   if (status === 'done') {
     scenario.check?.(k, ctx);
-    if (ledger !== null && tornDown) extra.push(...ledger.leaks(s.steps));
+    // one leak per page: a loop, not a spread (a 1 GiB folio has 262144 pages)
+    if (ledger !== null && tornDown) for (const v of ledger.leaks(s.steps)) extra.push(v);
   }
   if (obs !== null) {
     obs.addViolations(extra);
@@ -125,9 +132,25 @@ export function runSchedule<C>(
   }
   const violations = k.violations.slice();
   for (const v of extra) violations.push(v);
+  // A run that did not end is never a pass: the step budget (a task that spins, a livelock) or a
+  // scenario helper's timed wait that expired leaves the run inconclusive unless a violation was
+  // found regardless.
+  const reasons: string[] = [];
+  if (status === 'budget') {
+    const live = s.tasks.filter((t) => t.state === 'runnable').map((t) => `${t.name}#${t.id}`);
+    reasons.push(`step budget of ${max} reached with ${live.join(', ') || 'no task'} still runnable`);
+  }
+  for (const r of k.inconclusive) reasons.push(r);
   const out: RunWithKernel = {
     status,
-    verdict: status === 'error' ? 'error' : violations.length > 0 ? 'fail' : 'pass',
+    verdict:
+      status === 'error'
+        ? 'error'
+        : violations.length > 0
+          ? 'fail'
+          : reasons.length > 0 && status !== 'aborted'
+            ? 'inconclusive'
+            : 'pass',
     steps: step,
     points: chooser.points,
     deviations: chooser.deviations,
@@ -137,6 +160,7 @@ export function runSchedule<C>(
     kernel: k,
     observer: obs,
   };
+  if (out.verdict === 'inconclusive') out.reason = reasons.join('; ');
   if (failed !== null) {
     if (failed.error instanceof DaxrefError && failed.error.code === 'NONDETERMINISM') throw failed.error;
     out.error = `task ${failed.name}#${failed.id} threw: ${errMessage(failed.error)}`;

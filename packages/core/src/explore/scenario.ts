@@ -3,8 +3,12 @@ import type { Policy } from '../policy';
 import type { KGen, Task } from '../sched/task';
 import type { Violation } from '../violations';
 
-/** A run's outcome: `pass`, `fail` (violations found), or `error` (a task body threw: a model bug). */
-export type Verdict = 'pass' | 'fail' | 'error';
+/**
+ * A run's outcome: `pass`, `fail` (violations found), `error` (a task body threw: a model bug),
+ * or `inconclusive`: no violation was found but the run cannot be judged (the step budget ran
+ * out, or a scenario helper's timed wait expired); it is never counted as a pass.
+ */
+export type Verdict = 'pass' | 'fail' | 'error' | 'inconclusive';
 
 /** One task of a scenario: a kernel path run as a simulated task. */
 export interface ScenarioTask<C> {

@@ -33,9 +33,11 @@ export interface UnitFailure {
   deviations: number[];
   preemptions: number;
   steps: number;
-  verdict: 'fail' | 'error';
+  verdict: 'fail' | 'error' | 'inconclusive';
   violations: Violation[];
   error?: string;
+  /** Why the schedule is inconclusive. */
+  reason?: string;
 }
 
 /** What a unit did; `cumSteps[i]` / `cumPruned[i]` are totals after its i-th complete schedule. */
@@ -56,10 +58,11 @@ function failureOf(r: ScheduleOutcome, at: number): UnitFailure {
     deviations: r.deviations,
     preemptions: r.preemptions,
     steps: r.steps,
-    verdict: r.verdict === 'error' ? 'error' : 'fail',
+    verdict: r.verdict === 'pass' ? 'fail' : r.verdict,
     violations: r.violations,
   };
   if (r.error !== undefined) f.error = r.error;
+  if (r.reason !== undefined) f.reason = r.reason;
   return f;
 }
 

@@ -16,6 +16,7 @@ import { folioPutRefs } from '../mm/page-ref';
 import type { PtLevel } from '../mm/page-table';
 import { PTE_DIRTY, PTE_WRITE, PTE_YOUNG } from '../mm/page-table';
 import { VM_SHARED, type Vma, type VmFile } from '../mm/vma';
+import { syscall } from '../sched/signal';
 import { RwSem } from '../sched/sync';
 import { BLOCK, type KGen, PREEMPT, type Task } from '../sched/task';
 import { AddressSpace, DaxEntry } from './address-space';
@@ -489,7 +490,7 @@ export class DaxFs implements DaxHolder {
   *breakLease(k: Kernel, t: Task, inode: Inode): KGen {
     const holder = inode.lease;
     if (holder === null || holder === t) return;
-    holder.signals.push('SIGIO'); // lease_break_callback → kill_fasync(SIGIO)
+    k.sched.signal(holder, 'SIGIO'); // lease_break_callback → kill_fasync(SIGIO)
     const key = this.leaseKey(inode);
     const deadline = k.sched.now + this.leaseBreakTicks;
     inode.iolock.upWrite(t);
@@ -511,11 +512,15 @@ export class DaxFs implements DaxHolder {
     }
     if (inode.lease === holder) {
       inode.lease = null; // time_out_leases(); the holder is killed (seed 004)
-      const exit = k.sched.kill(holder);
-      if (exit !== null)
-        yield* k.waits.wait(t, exit, () => exit.state === 'done', `exit of ${holder.name}`, {
-          fn: '__break_lease',
-        });
+      // The holder acts on SIGKILL on its way back to user space and runs do_exit there.
+      if (k.sched.kill(holder))
+        yield* k.waits.wait(
+          t,
+          holder,
+          () => holder.state === 'killed' || holder.state === 'done',
+          `exit of ${holder.name}`,
+          { fn: '__break_lease' },
+        );
     }
     yield* inode.iolock.downWrite(t);
   }
@@ -558,7 +563,7 @@ export class DaxFs implements DaxHolder {
    * `xfs_break_layouts()` → `xfs_break_dax_layouts()` (6.15: `dax_break_layout`): with
    * `MMAPLOCK_EXCL` held, find a busy page and sleep until it is idle, dropping the lock while
    * asleep (`xfs_wait_dax_page`), then retry from the start. Returns 0 with the lock held, or
-   * -EINTR (lock released) if a fatal signal arrives.
+   * -ERESTARTSYS (lock released) if a signal is pending (TASK_INTERRUPTIBLE).
    */
   *breakLayouts(k: Kernel, t: Task, inode: Inode, first: number, end: number): KGen<number> {
     const policy = k.needPolicy('xfs_break_layouts');
@@ -569,14 +574,19 @@ export class DaxFs implements DaxHolder {
       if (page < 0) return 0;
       const key = policy.layoutWaitKey(page);
       const idle = () => policy.layoutPageIdle(k, page);
-      // ___wait_var_event(key, idle, TASK_INTERRUPTIBLE, 0, 0, xfs_wait_dax_page(inode))
+      // ___wait_var_event(key, idle, TASK_INTERRUPTIBLE, 0, 0, xfs_wait_dax_page(inode)) (6.15:
+      // wait_page_idle()): the condition is tested first, then any pending signal ends the wait
+      // with -ERESTARTSYS (prepare_to_wait_event), which truncate returns.
       while (!idle()) {
-        if (t.fatal) {
+        if (t.signalPending()) {
           inode.mmapLock.upWrite(t);
-          return -Errno.EINTR;
+          return -Errno.ERESTARTSYS;
         }
-        k.waits.prepare(t, key, idle, `page ${page} idle (${inode.name})`, {
+        k.waits.prepare(t, key, idle, `page 0x${page.toString(16)} idle (${inode.name})`, {
           fn: policy.name === '0based' ? 'wait_page_idle' : 'xfs_break_dax_layouts',
+          state: 'interruptible',
+          pfn: page,
+          predicate: policy.layoutIdleRule ?? 'the page is idle',
         });
         inode.mmapLock.upWrite(t);
         yield BLOCK;
@@ -622,11 +632,16 @@ export class DaxFs implements DaxHolder {
     }
   }
 
+  /** The `truncate` system call (see `truncateCall`): a pending SIGKILL is acted on at its return. */
+  *truncate(k: Kernel, t: Task, inode: Inode, newSize: number): KGen<number> {
+    return yield* syscall(t, this.truncateCall(k, t, inode, newSize));
+  }
+
   /**
    * `truncate()` → `xfs_vn_setattr_size`: `IOLOCK_EXCL`, `xfs_break_layouts` (MMAPLOCK_EXCL),
    * `truncate_setsize` (unmap, delete the entries past the end), then free the blocks.
    */
-  *truncate(k: Kernel, t: Task, inode: Inode, newSize: number): KGen<number> {
+  private *truncateCall(k: Kernel, t: Task, inode: Inode, newSize: number): KGen<number> {
     if (!Number.isInteger(newSize) || newSize < 0)
       throw new DaxrefError(
         'BAD_ARGUMENT',
@@ -660,8 +675,13 @@ export class DaxFs implements DaxHolder {
     }
   }
 
-  /** `fallocate(FALLOC_FL_PUNCH_HOLE)` → `xfs_free_file_space`: the same locking as truncate. */
+  /** The `punchHole` system call (see `punchHoleCall`): a pending SIGKILL is acted on at its return. */
   *punchHole(k: Kernel, t: Task, inode: Inode, offset: number, len: number): KGen<number> {
+    return yield* syscall(t, this.punchHoleCall(k, t, inode, offset, len));
+  }
+
+  /** `fallocate(FALLOC_FL_PUNCH_HOLE)` → `xfs_free_file_space`: the same locking as truncate. */
+  private *punchHoleCall(k: Kernel, t: Task, inode: Inode, offset: number, len: number): KGen<number> {
     if (offset % PAGE_SIZE !== 0 || len % PAGE_SIZE !== 0 || len <= 0 || offset < 0) {
       throw new DaxrefError(
         'BAD_ARGUMENT',
@@ -707,8 +727,12 @@ export class DaxFs implements DaxHolder {
           t,
           policy.layoutWaitKey(page),
           () => policy.layoutPageIdle(k, page),
-          `page ${page} idle (evict ${inode.name})`,
-          { fn: 'wait_page_idle_uninterruptible' },
+          `page 0x${page.toString(16)} idle (evict ${inode.name})`,
+          {
+            fn: 'wait_page_idle_uninterruptible',
+            pfn: page,
+            predicate: policy.layoutIdleRule ?? 'the page is idle',
+          },
         );
       }
     }
@@ -760,8 +784,13 @@ export class DaxFs implements DaxHolder {
     }
   }
 
-  /** `pwrite()` → `dax_iomap_rw`: allocates blocks as needed and copies into the media. */
+  /** The `pwrite` system call (see `pwriteCall`): a pending SIGKILL is acted on at its return. */
   *pwrite(k: Kernel, t: Task, inode: Inode, offset: number, data: Uint8Array): KGen<number> {
+    return yield* syscall(t, this.pwriteCall(k, t, inode, offset, data));
+  }
+
+  /** `pwrite()` → `dax_iomap_rw`: allocates blocks as needed and copies into the media. */
+  private *pwriteCall(k: Kernel, t: Task, inode: Inode, offset: number, data: Uint8Array): KGen<number> {
     yield* inode.iolock.downWrite(t);
     try {
       let done = 0;
@@ -857,6 +886,6 @@ export class DaxFs implements DaxHolder {
 function signalMappers(k: Kernel, mmId: number): void {
   for (const task of k.sched.tasks) {
     const mm = task.locals.mm as { id: number } | undefined;
-    if (mm !== undefined && mm.id === mmId && !task.signals.includes('SIGBUS')) task.signals.push('SIGBUS');
+    if (mm !== undefined && mm.id === mmId) k.sched.signal(task, 'SIGBUS');
   }
 }

@@ -107,12 +107,16 @@ function* getUserPagesLocked(
       if (vma === null) return -Errno.EFAULT;
       const bad = checkVmaFlags(k, t, vma, flags);
       if (bad < 0) return bad;
+      // retry: "If we have a pending SIGKILL, don't keep faulting pages": `ret = -EINTR; goto out`
+      // (v5.x: -ERESTARTSYS); `return i ? i : ret`, so the pages already in `out` stay with the caller.
+      if (t.fatal) return -Errno.EINTR;
       let pfn = followPage(k, t, vma, a, flags, ctx);
       for (let tries = 0; pfn === -1 && tries < 3; tries++) {
         if (flags & FOLL_NOFAULT) return -Errno.EFAULT;
         const r = yield* handleMmFault(k, t, vma, a, (flags & FOLL_WRITE) !== 0);
         if (r & VM_FAULT_OOM) return -Errno.ENOMEM;
         if (r & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON)) return -Errno.EFAULT;
+        if (t.fatal) return -Errno.EINTR; // faultin_page() → goto retry: the check above again
         pfn = followPage(k, t, vma, a, flags, ctx);
       }
       if (pfn === -1) return -Errno.EFAULT;

@@ -9,7 +9,9 @@ import {
 import { DaxrefError } from '../errors';
 import type { Kernel } from '../kernel';
 import { PG_HWPOISON } from '../memmap';
+import { syscall } from '../sched/signal';
 import { type KGen, PREEMPT, type Task } from '../sched/task';
+import { kcall } from '../trace/hooks';
 import { MmuGather } from './mmu-gather';
 import { getPage } from './page-ref';
 import {
@@ -134,8 +136,9 @@ export function zapLeaf(k: Kernel, tlb: MmuGather, mm: Mm, leaf: Leaf, file = fa
 
 /**
  * `unmap_page_range()` over [start, end) of a VMA: zaps every leaf; a huge leaf only partly in
- * the range is zapped whole (`__split_huge_pmd` on a file VMA just clears the PMD; the rest is
- * refaulted with PTEs). Yields between page-table pages (`cond_resched`).
+ * the range (`madvise(MADV_DONTNEED)`, a mapping-range zap; VMA splits already split theirs) is
+ * zapped whole (`__split_huge_pmd` on a file VMA just clears the PMD; the rest is refaulted with
+ * PTEs). Yields between page-table pages (`cond_resched`).
  */
 export function* zapRange(k: Kernel, t: Task, tlb: MmuGather, vma: Vma, start: number, end: number): KGen {
   const lo = Math.max(start, vma.start);
@@ -194,6 +197,13 @@ export function* unmapMappingPages(
  * (0 on success).
  */
 export function* handleMmFault(k: Kernel, t: Task, vma: Vma, addr: number, write: boolean): KGen<number> {
+  // The references a fault takes carry `handle_mm_fault` as their provenance (ledger, hang holders).
+  return k.hooks === null
+    ? yield* handleMmFaultCall(k, t, vma, addr, write)
+    : yield* kcall(k, t, 'handle_mm_fault', handleMmFaultCall(k, t, vma, addr, write));
+}
+
+function* handleMmFaultCall(k: Kernel, t: Task, vma: Vma, addr: number, write: boolean): KGen<number> {
   const page = addr - (addr % PAGE_SIZE);
   if (vma.file !== null) {
     if (vma.file.dax && vma.flags & VM_HUGEPAGE) {
@@ -240,12 +250,25 @@ export type AccessResult =
   | { ok: true; pfn: number; data: Uint8Array }
   | { ok: false; signal: 'SIGSEGV' | 'SIGBUS'; errno: number };
 
+/** The `userAccess` system call (see `userAccessCall`); a pending SIGKILL is acted on at its return. */
+export function* userAccess(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  write: boolean,
+  data?: Uint8Array,
+  len = 1,
+): KGen<AccessResult> {
+  return yield* syscall(t, userAccessCall(k, t, mm, addr, write, data, len));
+}
+
 /**
  * A user load or store of `len` bytes at `addr` (one page at most), faulting as needed under
  * `mmap_read_lock`. The physical access is checked: a pfn whose struct page or media is gone is
  * a use-after-free; a poisoned block raises the memory-failure path (SIGBUS).
  */
-export function* userAccess(
+function* userAccessCall(
   k: Kernel,
   t: Task,
   mm: Mm,
@@ -268,7 +291,7 @@ export function* userAccess(
     for (let tries = 0; tries < 4; tries++) {
       const vma = mm.findVma(addr);
       if (vma === null || !(vma.flags & (write ? VM_WRITE : VM_READ))) {
-        t.signals.push('SIGSEGV');
+        k.sched.signal(t, 'SIGSEGV');
         return { ok: false, signal: 'SIGSEGV', errno: -Errno.EFAULT };
       }
       const leaf = mm.pt.lookup(addr - off);
@@ -279,7 +302,7 @@ export function* userAccess(
       }
       const r = yield* handleMmFault(k, t, vma, addr, write);
       if (r & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON | VM_FAULT_OOM)) {
-        t.signals.push('SIGBUS');
+        k.sched.signal(t, 'SIGBUS');
         return { ok: false, signal: 'SIGBUS', errno: -Errno.EFAULT };
       }
     }
@@ -314,13 +337,13 @@ export function physAccess(
       `CPU ${write ? 'store' : 'load'} through a stale mapping to pfn ${pfn}: its device memory was removed`,
       pfn,
     );
-    t.signals.push('SIGBUS');
+    k.sched.signal(t, 'SIGBUS');
     return { ok: false, signal: 'SIGBUS', errno: -Errno.EIO };
   }
   if (dev.media.isPoisoned(pfn)) {
     // memory_failure(): the page is marked and the task gets SIGBUS (BUS_MCEERR_AR).
     k.memmap.setFlags(pfn, PG_HWPOISON);
-    t.signals.push('SIGBUS');
+    k.sched.signal(t, 'SIGBUS');
     return { ok: false, signal: 'SIGBUS', errno: -Errno.EHWPOISON };
   }
   if (write) {
@@ -360,12 +383,17 @@ function checkAddr(what: string, addr: number): void {
   }
 }
 
+/** The `mmap` system call (see `mmapCall`); a pending SIGKILL is acted on at its return. */
+export function* mmap(k: Kernel, t: Task, mm: Mm, opts: MmapOptions): KGen<number> {
+  return yield* syscall(t, mmapCall(k, t, mm, opts));
+}
+
 /**
  * `mmap()` → `mmap_region()`: a new VMA; for a file, `f_op->mmap` (xfs_file_mmap: DAX files get
  * `VM_HUGEPAGE`; the coarse-pin design takes its pgmap reference here). `vm_ops->open` is not
  * called for a new mapping. Returns the address, or a negative errno.
  */
-export function* mmap(k: Kernel, t: Task, mm: Mm, opts: MmapOptions): KGen<number> {
+function* mmapCall(k: Kernel, t: Task, mm: Mm, opts: MmapOptions): KGen<number> {
   checkLen('mmap', opts.length);
   const file = opts.file ?? null;
   const offset = opts.offset ?? 0;
@@ -410,8 +438,22 @@ function vmOpen(k: Kernel, t: Task, vma: Vma): void {
   }
 }
 
-/** `__split_vma()`: splits `vma` at `addr`; the new VMA (the upper part) gets `vm_ops->open`. */
-export function splitVma(k: Kernel, t: Task, vma: Vma, addr: number): Vma {
+/**
+ * `__split_vma()`: splits `vma` at `addr`; the new VMA (the upper part) gets `vm_ops->open`.
+ * `vma_adjust_trans_huge()` → `split_huge_pmd_if_needed()` → `__split_huge_pmd()` first splits a
+ * huge leaf that straddles `addr`: on a file VMA `__split_huge_pmd_locked()` clears it
+ * (`pmdp_huge_clear_flush`, a TLB flush) and the range refaults with PTEs. Pre-6.15 a DAX VMA
+ * is `vma_is_special_huge()`, so that is all; 6.15 (`!vma_is_dax(vma) && vma_is_special_huge`)
+ * also does `folio_remove_rmap_pmd()` + `folio_put()`, which `zapLeaf` does for a design whose
+ * mapping holds a reference. Device-dax refuses splits inside its alignment (`dev_dax_may_split`).
+ */
+export function* splitVma(k: Kernel, t: Task, vma: Vma, addr: number): KGen<Vma> {
+  const huge = vma.mm.pt.lookup(addr);
+  if (huge !== null && huge.level !== 'pte' && huge.start < addr && vma.file !== null) {
+    const tlb = new MmuGather();
+    zapLeaf(k, tlb, vma.mm, huge, true);
+    yield* tlb.finish(k, t);
+  }
   const nv = new Vma(
     k.allocId(),
     vma.mm,
@@ -439,9 +481,9 @@ function* removeVma(k: Kernel, t: Task, vma: Vma): KGen {
 }
 
 /** Splits VMAs so that `start` and `end` are VMA boundaries; returns the VMAs inside. */
-function splitAround(k: Kernel, t: Task, mm: Mm, start: number, end: number): Vma[] {
-  for (const v of [...mm.vmas]) if (v.start < start && start < v.end) splitVma(k, t, v, start);
-  for (const v of [...mm.vmas]) if (v.start < end && end < v.end) splitVma(k, t, v, end);
+function* splitAround(k: Kernel, t: Task, mm: Mm, start: number, end: number): KGen<Vma[]> {
+  for (const v of [...mm.vmas]) if (v.start < start && start < v.end) yield* splitVma(k, t, v, start);
+  for (const v of [...mm.vmas]) if (v.start < end && end < v.end) yield* splitVma(k, t, v, end);
   return mm.vmas.filter((v) => v.start >= start && v.end <= end);
 }
 
@@ -459,13 +501,18 @@ function* unmapRegion(k: Kernel, t: Task, vmas: readonly Vma[]): KGen {
   for (const v of vmas) yield* removeVma(k, t, v);
 }
 
-/** `munmap()` → `do_vmi_munmap()`. Returns 0 or a negative errno. */
+/** The `munmap` system call (see `munmapCall`); a pending SIGKILL is acted on at its return. */
 export function* munmap(k: Kernel, t: Task, mm: Mm, addr: number, length: number): KGen<number> {
+  return yield* syscall(t, munmapCall(k, t, mm, addr, length));
+}
+
+/** `munmap()` → `do_vmi_munmap()`. Returns 0 or a negative errno. */
+function* munmapCall(k: Kernel, t: Task, mm: Mm, addr: number, length: number): KGen<number> {
   checkAddr('munmap', addr);
   checkLen('munmap', length);
   yield* mm.mmapLock.downWrite(t);
   try {
-    const inside = splitAround(k, t, mm, addr, addr + length);
+    const inside = yield* splitAround(k, t, mm, addr, addr + length);
     for (const v of inside) mm.unlink(v);
     yield* unmapRegion(k, t, inside);
     return 0;
@@ -486,12 +533,24 @@ export function vmaMergeable(k: Kernel, a: Vma, b: Vma): boolean {
   return true;
 }
 
+/** The `mprotect` system call (see `mprotectCall`); a pending SIGKILL is acted on at its return. */
+export function* mprotect(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  length: number,
+  prot: { read?: boolean; write?: boolean },
+): KGen<number> {
+  return yield* syscall(t, mprotectCall(k, t, mm, addr, length, prot));
+}
+
 /**
  * `mprotect()`: splits at the range's ends, changes the flags, write-protects the leaves when
  * write is removed (`change_protection`), and merges with neighbours where allowed (`vma_merge`
  * frees the merged-away VMA with no `->close`).
  */
-export function* mprotect(
+function* mprotectCall(
   k: Kernel,
   t: Task,
   mm: Mm,
@@ -503,7 +562,7 @@ export function* mprotect(
   checkLen('mprotect', length);
   yield* mm.mmapLock.downWrite(t);
   try {
-    const inside = splitAround(k, t, mm, addr, addr + length);
+    const inside = yield* splitAround(k, t, mm, addr, addr + length);
     if (inside.reduce((n, v) => n + v.end - v.start, 0) !== length) return -Errno.ENOMEM;
     const want = ((prot.read ?? true) ? VM_READ : 0) | (prot.write ? VM_WRITE : 0);
     for (const v of inside) {
@@ -596,7 +655,7 @@ export function* mremap(
   let old: Vma[];
   let to: number;
   try {
-    old = splitAround(k, t, mm, addr, addr + oldLen);
+    old = yield* splitAround(k, t, mm, addr, addr + oldLen);
     if (old.length !== 1 || old[0]!.end - old[0]!.start !== oldLen) return -Errno.EFAULT;
     const v = old[0]!;
     to = mm.unmappedArea(newLen);

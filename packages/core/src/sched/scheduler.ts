@@ -1,6 +1,8 @@
 import { DaxrefError } from '../errors';
 import { Rng } from './rng';
-import { BLOCK, type Blocker, type KGen, PREEMPT, Task, type TaskState } from './task';
+import { syscall } from './signal';
+import { signalEndsWait } from './sync';
+import { BLOCK, type Blocker, EXIT, type KGen, PREEMPT, Task, type TaskState } from './task';
 
 /** Picks which runnable task runs next. Strategies (random, PCT, DFS, replay) implement this. */
 export interface Chooser {
@@ -120,12 +122,30 @@ export class Scheduler {
     return this.tasks.filter((t) => t.state === 'blocked');
   }
 
-  /** Blocks `t` for `ticks` of simulated time (`schedule_timeout`). */
-  *sleep(t: Task, ticks: number, fn = 'schedule_timeout'): KGen {
+  /**
+   * Blocks `t` for `ticks` of simulated time (`schedule_timeout`), uninterruptibly unless `state`
+   * says otherwise (then a signal ends the sleep early, see `signal`).
+   */
+  *sleep(t: Task, ticks: number, fn = 'schedule_timeout', state?: 'interruptible' | 'killable'): KGen {
     const deadline = this.now + ticks;
-    t.block({ kind: 'timer', fn, what: `until tick ${deadline}`, ready: () => this.now >= deadline });
+    if (state !== undefined && signalEndsWait(t, state)) return;
+    t.block({
+      kind: 'timer',
+      fn,
+      what: `until tick ${deadline}`,
+      ready: () => this.now >= deadline,
+      ...(state !== undefined ? { interruptible: state } : {}),
+    });
     this.armTimer(t, deadline);
     yield BLOCK;
+  }
+
+  /**
+   * `nanosleep()` from user space: an interruptible sleep (`do_nanosleep`) as a system call, so a
+   * SIGKILL ends it and the task exits on its return to user space.
+   */
+  *nanosleep(t: Task, ticks: number): KGen {
+    yield* syscall(t, this.sleep(t, ticks, 'do_nanosleep', 'interruptible'));
   }
 
   /** Wakes `t` at `deadline` if it is still in the wait it is blocked in now (a timed wait). */
@@ -135,23 +155,48 @@ export class Scheduler {
   }
 
   /**
-   * Kills `t` (SIGKILL): its body is unwound at once (its `finally` blocks release what it
-   * held) and its exit hooks run as a new task, as `do_exit` would (closing files, unpinning,
-   * unmapping). Returns the exit task, or null if `t` had already ended.
+   * Sends `sig` to `t` (`send_signal()` → `complete_signal()` → `signal_wake_up()`): it becomes
+   * pending (a standard signal is not queued twice); SIGKILL makes `fatal_signal_pending()` true.
+   * A task asleep in TASK_INTERRUPTIBLE is woken by any signal, one in TASK_KILLABLE by a fatal
+   * one; an uninterruptible sleep is not disturbed. The task acts on it only where the kernel
+   * does: at its explicit checks (the wait loops, `__get_user_pages`) and, for a fatal signal, on
+   * its way back to user space (`syscall()`) or when its body ends, where it runs `do_exit`.
+   * Returns false if `t` has already exited.
    */
-  kill(t: Task): Task | null {
-    if (t.state === 'done' || t.state === 'killed') return null;
-    t.fatal = true;
-    t.signals.push('SIGKILL');
-    const gen = t.gen;
-    t.gen = null;
-    t.state = 'killed';
-    t.blocker = null;
-    gen?.return(undefined);
+  signal(t: Task, sig: string): boolean {
+    if (t.state === 'done' || t.state === 'killed') return false;
+    if (!t.signals.includes(sig)) t.signals.push(sig);
+    if (sig === 'SIGKILL') t.fatal = true;
+    const b = t.blocker;
+    if (
+      t.state === 'blocked' &&
+      b !== null &&
+      (b.interruptible === 'interruptible' || (b.interruptible === 'killable' && t.fatal))
+    ) {
+      t.wake();
+    }
+    return true;
+  }
+
+  /**
+   * `kill(pid, SIGKILL)`: see `signal`. The task is not unwound where it stands: it keeps what it
+   * holds until it returns to user space (the pages a GUP already pinned included), then its exit
+   * hooks run in its own context, as `do_exit` would (close files, unpin, unmap). Wait for
+   * `t.state === 'killed'` (the kernel wakes waiters keyed on the task when it ends).
+   */
+  kill(t: Task): boolean {
+    return this.signal(t, 'SIGKILL');
+  }
+
+  /** `do_exit()`: unwinds the user-level body and runs the exit hooks as the task itself. */
+  private exit(t: Task, gen: KGen<unknown>): void {
+    t.exiting = true;
+    t.sysDepth = 0;
+    gen.return(undefined); // only user-level frames are live here: no kernel cleanup is skipped
     const hooks = t.exitHooks.splice(0);
-    return this.spawn(`${t.name}:exit`, function* (exit) {
-      for (const h of hooks) yield* h(exit);
-    });
+    t.gen = (function* () {
+      for (const h of hooks) yield* h(t);
+    })();
   }
 
   /** Resumes task `t` for one step. Returns false if it could not run. */
@@ -178,12 +223,23 @@ export class Scheduler {
       this.onStep?.(t);
       return true;
     }
-    const state = t.state as TaskState; // the body may have blocked or been killed
+    const state = t.state as TaskState; // the body may have blocked
     if (r.done) {
-      t.state = state === 'killed' ? 'killed' : 'done';
-      t.result = r.value;
-      t.gen = null;
-      this.onTaskEnd?.(t);
+      if (t.exitPending() && !t.exiting) {
+        // The body ended with a fatal signal pending: the process dies of it (do_exit).
+        t.result = r.value;
+        this.exit(t, gen);
+      } else {
+        t.state = t.exiting ? 'killed' : 'done';
+        if (!t.exiting) t.result = r.value;
+        t.gen = null;
+        this.onTaskEnd?.(t);
+      }
+    } else if (r.value === EXIT) {
+      if (!t.exitPending() || t.exiting || t.sysDepth !== 0) {
+        throw new DaxrefError('SCHEDULER', 'sched', `task ${t} yielded EXIT outside a return to user space`);
+      }
+      this.exit(t, gen);
     } else if (r.value === BLOCK) {
       if (state !== 'blocked' && !t.woken) {
         throw new DaxrefError('SCHEDULER', 'sched', `task ${t} yielded BLOCK without registering a waiter`);
@@ -192,7 +248,7 @@ export class Scheduler {
       throw new DaxrefError(
         'SCHEDULER',
         'sched',
-        `task ${t} yielded ${String(r.value)}; a kernel path yields PREEMPT or BLOCK`,
+        `task ${t} yielded ${String(r.value)}; a kernel path yields PREEMPT, BLOCK or EXIT`,
       );
     }
     this.onStep?.(t);

@@ -19,14 +19,31 @@ export function pageVarKey(pfn: number, field: typeof KEY_REFCOUNT | typeof KEY_
 
 /** Options of a var wait. */
 export interface WaitOptions {
-  /** `TASK_INTERRUPTIBLE` / `TASK_KILLABLE`: a fatal signal ends the wait with -EINTR. */
-  interruptible?: boolean;
+  /**
+   * `TASK_INTERRUPTIBLE` (any pending signal) or `TASK_KILLABLE` (a fatal one) ends the wait with
+   * -ERESTARTSYS (`___wait_var_event` → `prepare_to_wait_event`); absent: TASK_UNINTERRUPTIBLE.
+   */
+  state?: 'interruptible' | 'killable';
+  /** The page whose references the wait is for (a hang report names their holders). */
+  pfn?: number;
+  /** The predicate in kernel terms, for a hang report. */
+  predicate?: string;
   /** A device-teardown wait: a hang here is an `unbind-hang`. */
   teardown?: boolean;
   /** The kernel function that waits. */
   fn?: string;
   /** The blocker kind for the checkers (`entry` for DAX entry locks). */
   kind?: 'var' | 'entry';
+}
+
+/**
+ * `signal_pending_state(state, current)`: whether a pending signal ends a sleep in `state`
+ * (TASK_INTERRUPTIBLE: any signal; TASK_KILLABLE: a fatal one; uninterruptible: never).
+ */
+export function signalEndsWait(t: Task, state: 'interruptible' | 'killable' | undefined): boolean {
+  if (state === 'interruptible') return t.signalPending();
+  if (state === 'killable') return t.fatal;
+  return false;
 }
 
 /**
@@ -40,13 +57,13 @@ export class VarWaits {
   onWake: ((key: VarKey, woken: number) => void) | null = null;
 
   /**
-   * `___wait_var_event(var, condition, state)`: returns 0 once `cond()` holds, or `-EINTR` if
-   * `interruptible` and a fatal signal is pending.
+   * `___wait_var_event(var, condition, state)`: returns 0 once `cond()` holds, or -ERESTARTSYS
+   * when `state` lets a pending signal end the wait (the condition is tested first).
    */
   *wait(t: Task, key: VarKey, cond: () => boolean, what: string, opts: WaitOptions = {}): KGen<number> {
     for (;;) {
       if (cond()) return 0;
-      if (opts.interruptible && t.fatal) return -Errno.EINTR;
+      if (signalEndsWait(t, opts.state)) return -Errno.ERESTARTSYS;
       this.prepare(t, key, cond, what, opts);
       try {
         yield BLOCK;
@@ -73,6 +90,9 @@ export class VarWaits {
       what,
       ready: cond,
       teardown: opts.teardown ?? false,
+      ...(opts.state !== undefined ? { interruptible: opts.state } : {}),
+      ...(opts.pfn !== undefined ? { pfn: opts.pfn } : {}),
+      ...(opts.predicate !== undefined ? { predicate: opts.predicate } : {}),
     });
   }
 

@@ -1,12 +1,19 @@
 import { createMm, exitMmap, type Kernel, type Mm, type Task, userAccess } from '@daxref/core';
-import { bindNamespace, type DevdaxBinding, devDaxMmap, SZ_1G } from '@daxref/hw-pmem';
+import {
+  bindNamespace,
+  type DevdaxBinding,
+  devDaxMmap,
+  type PmemNamespace,
+  SZ_1G,
+  unbindNamespace,
+} from '@daxref/hw-pmem';
 import { type CatalogueEntry, workloadExpect } from '../entry';
 import { closeAll, ensure, type WorkCtx } from '../workload';
 import { daxWorld, mapFile, settle } from '../world';
 
 interface FaultCtx extends WorkCtx {
   /** A 1 GiB-aligned device-dax namespace mapped whole (fsdax has no PUD faults). */
-  devdax: { mm: Mm; addr: number };
+  devdax: { mm: Mm; addr: number; ns: PmemNamespace };
 }
 
 export const faultRwBasic: CatalogueEntry = {
@@ -27,7 +34,7 @@ export const faultRwBasic: CatalogueEntry = {
       const mm = createMm(k);
       const addr = settle(devDaxMmap(k, w.boot, mm, b.file, { length: SZ_1G }), 'mmap /dev/dax');
       if (addr < 0) throw new Error(`mmap of ${b.file.name} failed (${addr})`);
-      return { w, maps, devdax: { mm, addr } };
+      return { w, maps, devdax: { mm, addr, ns } };
     },
     tasks: [
       {
@@ -55,6 +62,8 @@ export const faultRwBasic: CatalogueEntry = {
     ],
     *teardown(k: Kernel, t: Task, c: FaultCtx) {
       yield* exitMmap(k, t, c.devdax.mm);
+      // kill_dev_dax() deletes the DAX entries a design keeps for device-dax (dan-2022)
+      yield* unbindNamespace(k, t, c.devdax.ns);
       yield* closeAll(k, t, c);
     },
   },

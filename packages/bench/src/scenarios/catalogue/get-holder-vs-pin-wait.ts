@@ -13,6 +13,7 @@ export const getHolderVsPinWait: CatalogueEntry = {
     teardown: pinTeardown,
   },
   expected: expect({
+    '1based@v4.18': 'missed-wakeup',
     '1based@v6.14': 'pass',
     '0based@dan-2022-pin-only': 'dma-corruption',
     '0based@v6.15': 'pass',

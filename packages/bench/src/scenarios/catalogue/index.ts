@@ -18,6 +18,7 @@ import { releasePagesPut } from './release-pages-put';
 import { tlbGatherWindow } from './tlb-gather-window';
 import { truncateDuringDma } from './truncate-during-dma';
 import { truncateIdle } from './truncate-idle';
+import { truncateRefaultWhilePinned } from './truncate-refault-while-pinned';
 import { unbindIdle } from './unbind-idle';
 import { unbindWhileMapped } from './unbind-while-mapped';
 import { unbindWhilePinned } from './unbind-while-pinned';
@@ -38,6 +39,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   forkSplitVma,
   reflinkSharedBlock,
   reflinkTruncateRefault,
+  truncateRefaultWhilePinned,
   longtermPinRefused,
   leaseBreak,
   faultRwBasic,

@@ -1,4 +1,4 @@
-import { exitMmap, type Kernel } from '@daxref/core';
+import { exitMmap, type Kernel, syscall } from '@daxref/core';
 import { unbindNamespace } from '@daxref/hw-pmem';
 import { type CatalogueEntry, expect } from '../entry';
 import { owning, type UnbindCtx } from '../tasks';
@@ -22,7 +22,15 @@ export const unbindWhileMapped: CatalogueEntry = {
         body: owning(
           (c: UnbindCtx) => c.map.mm,
           function* (k, t, c) {
-            yield* k.waits.wait(t, 'unbind:gone', () => c.gone, 'the device to be gone');
+            // Idle in user space (a pause()-like interruptible sleep): a SIGKILL ends it and the
+            // process exits on its way back to user space.
+            yield* syscall(
+              t,
+              k.waits.wait(t, 'unbind:gone', () => c.gone, 'the device to be gone', {
+                fn: 'pause',
+                state: 'interruptible',
+              }),
+            );
             yield* exitMmap(k, t, c.map.mm);
             yield* c.w.fs.close(k, t, c.map.file);
           },
