@@ -9,7 +9,8 @@ export const zeroBasedVariants: readonly PolicyVariant[] = Object.freeze([
     id: 'v6.15',
     description:
       'idle at 0; a PTE/PMD mapping holds a folio reference and a mapcount; break_layouts waits for ref 0, also after munmap and on evict',
-    source: 'Linux 6.15 (Alistair Popple, "fs/dax: Fix ZONE_DEVICE page reference counts")',
+    source:
+      'Linux 6.15 (Alistair Popple, "fs/dax: Fix ZONE_DEVICE page reference counts": 38607c62b34b "fs/dax: properly refcount fs dax pages", 6be3e21d25ca "fs/dax: don\'t skip locked entries when scanning entries", 0e2f80afcfa6 "fs/dax: ensure all pages are idle prior to filesystem unmount"); real 6.18.15 and 7.3.4',
     default: true,
   },
   {

@@ -183,12 +183,22 @@ class ZeroBasedPolicy implements Policy {
       notifyPreRemove: f.notifyPreRemove,
       leases,
       vmaOpenClose: false,
+      // 6.6+ fs_holder_ops: unbind's del_gendisk() → fs_bdev_mark_dead() → evict_inodes(), where
+      // 6.15's xfs_fs_evict_inode() waits in dax_break_layout_final() (real 6.18.15 / 7.3.4).
+      bdevMarkDeadEvicts: variant === 'v6.15',
+      // xfs of 6.15+ computes rm_startblock + 1 in 32 bits (real 6.18.15 / 7.3.4 livelock).
+      xfsNotifyRangeWraps: variant === 'v6.15',
+      // 6.15 dax_break_layout(): `if (!page) dax_delete_mapping_range(mapping, start, end)`;
+      // xfs truncate / punch use dax_break_layout_inode(): every entry of the file.
+      breakLayoutDeletes: variant === 'v6.15',
     });
   }
 
   initialRefcount(type: PgmapType): number {
     // __init_zone_device_page(): FS_DAX joins the set_page_count(page, 0) group (6.15; the
-    // earlier proposals made the same move).
+    // earlier proposals made the same move). 6.15 leaves MEMORY_DEVICE_GENERIC (device-dax) at
+    // init_page_count()'s 1 (`case MEMORY_DEVICE_GENERIC: break;`).
+    if (type === 'generic' && this.variant === 'v6.15') return 1;
     return 0;
   }
 

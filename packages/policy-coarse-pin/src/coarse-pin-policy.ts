@@ -85,6 +85,9 @@ class CoarsePinPolicy implements Policy {
       notifyPreRemove: false, // the design's own unbind policy replaces the holder notification
       leases: false,
       vmaOpenClose: true, // DAX vm_ops gain ->open / ->close: such VMAs never merge (is_mergeable_vma)
+      // built on v6.14 semantics (DOMAIN §4): the 6.6+ block-device death evicts unused inodes
+      bdevMarkDeadEvicts: true,
+      busyScanSkipsLocked: true,
     });
   }
 
