@@ -10,6 +10,7 @@ const MARK: Record<string, string> = {
   'vm-bug-on': 'BUG',
   warn: 'WARN',
   leak: 'LEAK',
+  'stale-read': 'STALE',
 };
 
 /** The compact terminal matrix: scenario × policy, `ok` / the violation kinds / `n/a`, `!` where a verdict differs from the catalogue. */

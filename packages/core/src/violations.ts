@@ -7,7 +7,9 @@ export type ViolationKind =
   | 'deadlock'
   | 'vm-bug-on'
   | 'warn'
-  | 'leak';
+  | 'leak'
+  /** A holder reads data of the block's next owner (the read side of a reuse under DMA / GUP). */
+  | 'stale-read';
 
 /** Every violation kind, in the order reports list them. */
 export const VIOLATION_KINDS: readonly ViolationKind[] = [
@@ -19,6 +21,7 @@ export const VIOLATION_KINDS: readonly ViolationKind[] = [
   'vm-bug-on',
   'warn',
   'leak',
+  'stale-read',
 ];
 
 /** One violation, found by the model's checks. */

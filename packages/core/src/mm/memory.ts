@@ -121,6 +121,16 @@ export function zapLeaf(k: Kernel, tlb: MmuGather, mm: Mm, leaf: Leaf, file = fa
   mm.rss -= levelPages(leaf.level);
   tlb.needFlush = true;
   if (leaf.bits & (PTE_SPECIAL | PTE_DEVMAP)) return; // vm_normal_page() == NULL
+  if (k.anyRemoved && !k.memmap.valid(leaf.pfn)) {
+    // A stale PTE into memory memunmap_pages() removed (no pre-remove zapped it): the rmap and
+    // refcount updates touch a freed memmap (real 6.18 / 7.3: the oops in do_wp_page).
+    k.report(
+      'use-after-free',
+      `zap_present_ptes: the struct page of pfn ${leaf.pfn} was removed with its device (memunmap_pages)`,
+      leaf.pfn,
+    );
+    return;
+  }
   if (file && leaf.bits & PTE_DIRTY && leaf.level === 'pte') {
     // zap_present_folio_ptes(): a dirty file PTE sets delay_rmap and force_flush, so its rmap
     // goes with the put, after the flush, before zap_pte_range() returns.
