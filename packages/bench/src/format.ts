@@ -18,7 +18,7 @@ export function formatMatrix(m: MatrixFile): string {
   const ids = m.policies.map((p) => p.id);
   const short = (id: string) =>
     id.replace('1based@', '1b@').replace('0based@', '0b@').replace('coarse-pin@', 'cp@');
-  const colW = Math.max(9, ...ids.map((id) => short(id).length)) + 1;
+  const colW = Math.max(11, ...ids.map((id) => short(id).length)) + 1;
   const rowW = Math.max(...m.scenarios.map((s) => s.id.length)) + 2;
   const lines = [''.padEnd(rowW) + ids.map((id) => short(id).padEnd(colW)).join('')];
   for (const s of m.scenarios) {
