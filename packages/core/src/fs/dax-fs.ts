@@ -842,10 +842,16 @@ export class DaxFs implements DaxHolder {
     const m = inode.mapping;
     for (const e of m.range(0, Number.MAX_SAFE_INTEGER)) {
       while (e.locked) {
-        yield* k.waits.wait(t, m.entryKey(e.index), () => !e.locked || e.deleted, `DAX entry ${m.id}:${e.index}`, {
-          kind: 'entry',
-          fn: 'dax_writeback_one',
-        });
+        yield* k.waits.wait(
+          t,
+          m.entryKey(e.index),
+          () => !e.locked || e.deleted,
+          `DAX entry ${m.id}:${e.index}`,
+          {
+            kind: 'entry',
+            fn: 'dax_writeback_one',
+          },
+        );
       }
       if (e.deleted || e.zero || !e.associated) continue;
       e.locked = true; // dax_lock_entry()
@@ -952,9 +958,15 @@ export class DaxFs implements DaxHolder {
           'unbind-hang',
           'xfs_dax_notify_dev_failure: ri_high.rm_startblock + 1 wraps to 0 for a group that is not the last; mf_dax_kill_procs() walks ~2^32 page indexes (dax_lock_mapping_entry), unbind never returns',
         );
-        yield* k.waits.wait(t, `xfs-notify-livelock:${this.dax.name}`, () => false, 'mf_dax_kill_procs to finish ~2^32 pages', {
-          fn: 'mf_dax_kill_procs',
-        });
+        yield* k.waits.wait(
+          t,
+          `xfs-notify-livelock:${this.dax.name}`,
+          () => false,
+          'mf_dax_kill_procs to finish ~2^32 pages',
+          {
+            fn: 'mf_dax_kill_procs',
+          },
+        );
       }
       if (kind === 'pre-remove') {
         yield* inode.mmapLock.downWrite(t);

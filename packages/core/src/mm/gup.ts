@@ -12,11 +12,11 @@ import {
 } from '../constants';
 import { DaxrefError } from '../errors';
 import type { Kernel } from '../kernel';
+import { PG_DAX_SHARED } from '../memmap';
 import type { DevPagemap } from '../pgmap';
 import { type KGen, PREEMPT, type Task } from '../sched/task';
 import { handleMmFault } from './memory';
 import { gupPutFolio, tryGrabFolio, tryGrabFolioFast } from './page-ref';
-import { PG_DAX_SHARED } from '../memmap';
 import { type Leaf, PTE_DEVMAP, PTE_DIRTY, PTE_SPECIAL, PTE_WRITE, PTE_YOUNG } from './page-table';
 import type { Mm, Vma } from './vma';
 import { VM_WRITE } from './vma';
