@@ -116,6 +116,7 @@ describe('checks and DMA', () => {
         '1based@v4.18',
         '1based@v4.5',
         '1based@v5.19-rc1',
+        '1based@v6.1',
         '1based@v6.14',
         'coarse-pin@block',
         'coarse-pin@revoke',
