@@ -75,7 +75,9 @@ describe('DMA engine', () => {
     });
     expect(k.sched.runTask(rd)).toBe('done');
     expect(kinds(k)).toEqual(['stale-read']);
-    expect(k.violations[0]!.message).toMatch(/returned data of inode \d+ gen 2; it was pinned for inode \d+ gen 1/);
+    expect(k.violations[0]!.message).toMatch(
+      /returned data of inode \d+ gen 2; it was pinned for inode \d+ gen 1/,
+    );
   });
 
   it('a DMA read of a block its file still owns is clean', () => {
