@@ -144,5 +144,11 @@ export const EXPECTATIONS: Readonly<Record<string, VariantExpectations>> = {
     vmaPgmapRef: true,
     unbindWhileMapped: false,
   },
-  'coarse-pin@revoke': { ...legacy, staticPgmapRefs: false, vmaPgmapRef: true },
+  // seed 001 "pin it active only while i/o is in flight": GUP references hold the pgmap, VMAs do not.
+  'coarse-pin@revoke': {
+    ...legacy,
+    staticPgmapRefs: false,
+    gupHoldsPgmapRef: true,
+    unbindWaitsForPin: true,
+  },
 };

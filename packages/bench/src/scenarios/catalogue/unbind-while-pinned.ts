@@ -61,5 +61,8 @@ export const unbindWhilePinned: CatalogueEntry = {
     '1based@v6.14': ['use-after-free', 'must'], // real 6.12.95: same
     '0based@v6.15': ['pass', 'must'], // real 6.18.15 / 7.3.4: unbind waits in dax_break_layout_final
     'coarse-pin@block': 'use-after-free',
+    // seed 001's I/O pin: unbind waits for the DMA; the WARN is the v6.14 base's evict of the
+    // pinned page's entry (dax_disassociate_entry: trunc && refcount > 1), as on the real 6.12
+    'coarse-pin@revoke': 'warn',
   }),
 };
