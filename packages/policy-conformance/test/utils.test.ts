@@ -113,6 +113,7 @@ describe('checks and DMA', () => {
         '0based@dan-2022-pin-only',
         '0based@ralph-rfc',
         '0based@v6.15',
+        '0based@v6.15-rc1',
         '1based@v4.18',
         '1based@v4.5',
         '1based@v5.19-rc1',

@@ -8,7 +8,7 @@ import {
 } from '../constants';
 import { DaxrefError } from '../errors';
 import type { Kernel } from '../kernel';
-import { PG_HWPOISON } from '../memmap';
+import { PG_HWPOISON, PG_STALE } from '../memmap';
 import { type KGen, PREEMPT, type Task } from '../sched/task';
 import { MmuGather } from './mmu-gather';
 import { getPage } from './page-ref';
@@ -31,6 +31,15 @@ import { Mm, VM_DAX, VM_HUGEPAGE, VM_READ, VM_SHARED, VM_WRITE, Vma, type VmFile
 export function rmapAdd(k: Kernel, pfn: number, level: PtLevel): void {
   const mm = k.memmap;
   const head = mm.compoundHead(pfn);
+  if (mm.flags(head) & PG_STALE) {
+    // __lruvec_stat_mod_folio() → folio_memcg(): memcg_data of this folio is the stale
+    // _nr_pages of a large folio split without folio_reset_order() (6.15-rc: NULL deref oops).
+    k.report(
+      'use-after-free',
+      `folio_add_file_rmap_ptes: folio ${head} carries stale folio metadata of a split large folio (memcg_data = old _nr_pages): __lruvec_stat_mod_folio dereferences it`,
+      head,
+    );
+  }
   if (level === 'pte') {
     mm.mapcountAdd(pfn, 1);
     if (mm.isLarge(head)) mm.largeMapcountAdd(head, 1);

@@ -1,4 +1,5 @@
 import type { CatalogueEntry } from '../entry';
+import { daxFolioSplitStaleOrder } from './dax-folio-split-stale-order';
 import { evictDuringDma } from './evict-during-dma';
 import { faultRwBasic } from './fault-rw-basic';
 import { forkPmd } from './fork-pmd';
@@ -52,6 +53,7 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   reflinkTruncatePinned,
   fsyncTruncateDma,
   virtiofsEvictDax,
+  daxFolioSplitStaleOrder,
   longtermPinRefused,
   leaseBreak,
   faultRwBasic,
