@@ -76,7 +76,7 @@ describe('6.15 dax_break_layout() deletes the entries it broke', () => {
 describe('evict on a filesystem whose ->evict_inode skips dax_break_layout_final (6.15.0 FUSE)', () => {
   for (const breaks of [true, false]) {
     it(`${breaks ? 'xfs: quiet' : 'virtiofs: WARN in truncate_folio_batch_exceptionals'}`, () => {
-      const { k, dax } = setup(zeroBasedPolicy());
+      const { k, dax } = setup(zeroBasedPolicy({ breakLayoutDeletes: true }));
       const fs = new DaxFs(k, dax, { evictBreaksLayouts: breaks });
       const a = fs.create('a', 4096);
       const mm = createMm(k);

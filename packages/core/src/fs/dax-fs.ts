@@ -780,8 +780,10 @@ export class DaxFs implements DaxHolder {
     // 6.15 truncate_folio_batch_exceptionals(): a DAX entry still present at
     // truncate_inode_pages_final() is WARN_ON_ONCE(1), then deleted. xfs / ext4 removed them in
     // dax_break_layout_final(); 6.15.0's fuse_evict_inode() did not (mm/truncate.c:89).
+    // The WARN came with the 6.15 series (v8 06/20), as did dax_break_layout()'s delete: the
+    // designs with `breakLayoutDeletes` are the ones that have it.
     k.warnOnce(
-      policy.caps.breakLayoutsOnEvict && !this.evictBreaksLayouts && inode.mapping.entries.size > 0,
+      policy.caps.breakLayoutDeletes === true && !this.evictBreaksLayouts && inode.mapping.entries.size > 0,
       'truncate_folio_batch_exceptionals: WARN_ON_ONCE(1) (a DAX entry outlived ->evict_inode)',
     );
     yield* this.deleteEntries(k, t, inode, 0, Number.MAX_SAFE_INTEGER);
