@@ -257,9 +257,10 @@ class ZeroBasedPolicy implements Policy {
   ): number {
     if (this.f.folio === 'dax-folio') return this.associateFolio(k, mapping, index, pfn, order, shared);
     const nr = 2 ** order;
-    if (this.f.entryRefs) {
+    if (this.f.entryRefs && !shared) {
       // dan-2022 dax_associate_entry() → pgmap_request_folios(): get_dev_pagemap_many(), which
-      // fails once percpu_ref_kill() ran: the fault returns VM_FAULT_SIGBUS.
+      // fails once percpu_ref_kill() ran: the fault returns VM_FAULT_SIGBUS. Only a non-COW
+      // association takes them (v2, 2022-09-15: `if (!cow) … get_dev_pagemap_many()`).
       const pgmap = pgmapOf(k, pfn);
       if (pgmap.dying) return VM_FAULT_SIGBUS;
       pgmap.ref.getMany(t.cpu, nr);
@@ -348,11 +349,14 @@ class ZeroBasedPolicy implements Policy {
           p,
         );
       }
+      const cow = (mm.flags(p) & PG_DAX_SHARED) !== 0;
+      // dan-2022 v2: `if (trunc && !dax_mapping_is_cow(page->mapping))` → pgmap_release_folios()
+      // → put_dev_pagemap_many(): only a truncating delete of a non-COW page drops the pgmap
+      // reference (a re-association or an invalidation keeps it, as the patch does).
+      if (this.f.entryRefs && trunc && !cow) pgmapOf(k, p).ref.putMany(t.cpu, 1);
       if (!daxPageDisassociate(k, p, mapping)) continue;
       if (this.f.entryRefs) this.putEntryRef(k, t, p);
     }
-    // dan-2022: pgmap_release_folios() → put_dev_pagemap_many().
-    if (this.f.entryRefs) pgmapOf(k, pfn).ref.putMany(t.cpu, nr);
   }
 
   /** dan-2022: drops the entry's page reference (`folio_put()` through the devmap-managed path). */
