@@ -106,3 +106,22 @@ describe('the pre-remove outcome (xfsPreRemoveOutcome)', () => {
     expect(() => new DaxFs(k, dax, { agCount: 0 })).toThrow(/agCount must be a positive integer/);
   });
 });
+
+describe('block-device death (6.6+ fs_bdev_mark_dead)', () => {
+  it('evicts the unused inodes only, shuts the filesystem down, and a later fault gets SIGBUS', () => {
+    const { k, fs } = setup(zeroBasedPolicy());
+    const open = fs.create('open', 4096);
+    const idle = fs.create('idle', 4096);
+    runAlone(k, 'w', (t) => fs.pwrite(k, t, idle, 0, new Uint8Array([1])));
+    runAlone(k, 'close idle', (t) => fs.close(k, t, idle)); // cached, unused
+    const mm = createMm(k);
+    const addr = runAlone(k, 'mmap', (t) => mmap(k, t, mm, { file: open, length: 4096 }));
+    runAlone(k, 'mark dead', (t) => fs.bdevMarkDead(k, t));
+    expect(idle.evicted).toBe(true);
+    expect(open.evicted).toBe(false);
+    expect(fs.shutdown).toBe(true);
+    const r = runAlone(k, 'fault', (t) => userAccess(k, t, mm, addr, true, new Uint8Array([2])));
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.signal).toBe('SIGBUS');
+  });
+});

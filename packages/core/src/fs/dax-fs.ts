@@ -402,6 +402,7 @@ export class DaxFs implements DaxHolder {
       e = yield* this.grabMappingEntry(k, t, inode.mapping, index, order);
       if (e === null) return VM_FAULT_FALLBACK;
       yield PREEMPT; // iomap_begin may sleep (xfs_ilock, block allocation) with the entry locked
+      if (this.shutdown) return VM_FAULT_SIGBUS; // xfs_*_iomap_begin: xfs_is_shutdown() → -EIO
       // iomap_begin: look the extent up, allocating on a write.
       let block = this.extent(inode, index, nr);
       let cow = false;
