@@ -11,6 +11,7 @@ const MARK: Record<string, string> = {
   'vm-bug-on': 'BUG',
   warn: 'WARN',
   leak: 'LEAK',
+  'stale-read': 'STALE',
 };
 
 /** The compact terminal matrix: scenario × policy, `ok` / the violation kinds / `n/a`, `!` where a verdict differs from the catalogue. */
@@ -18,7 +19,7 @@ export function formatMatrix(m: MatrixFile): string {
   const ids = m.policies.map((p) => p.id);
   const short = (id: string) =>
     id.replace('1based@', '1b@').replace('0based@', '0b@').replace('coarse-pin@', 'cp@');
-  const colW = Math.max(9, ...ids.map((id) => short(id).length)) + 1;
+  const colW = Math.max(11, ...ids.map((id) => short(id).length)) + 1;
   const rowW = Math.max(...m.scenarios.map((s) => s.id.length)) + 2;
   const lines = [''.padEnd(rowW) + ids.map((id) => short(id).padEnd(colW)).join('')];
   for (const s of m.scenarios) {

@@ -14,6 +14,7 @@ export {
 } from './hotpath/ops';
 export { type RunBenchOptions, runBench } from './hotpath/run';
 export { type Summary, summarize } from './hotpath/stats';
+export { KERNEL_VARIANTS, type KernelVariant, variantForKernel } from './kernel-variants';
 export {
   type CellJob,
   DEFAULT_BUDGET,
@@ -35,8 +36,13 @@ export {
   resolvePolicies,
   resolvePolicy,
 } from './policies';
+export {
+  REAL_KERNEL_RUNS,
+  REAL_KERNELS_SOURCE,
+  type RealKernelRun,
+} from './real-kernels';
 export { CATALOGUE } from './scenarios/catalogue/index';
-export type { CatalogueEntry, Expectation, Expected } from './scenarios/entry';
+export type { CatalogueEntry, Expectation, Expected, RealKernelNote } from './scenarios/entry';
 export { SCENARIO_IDS, selectScenarios } from './scenarios/index';
 export {
   type DaxWorld,

@@ -72,7 +72,14 @@ export {
 } from './explore/units';
 export { AddressSpace, DaxEntry } from './fs/address-space';
 export { createDaxDevice, DaxDevice, type DaxHolder } from './fs/dax-device';
-export { BlockAllocator, DaxFs, type DaxFsOptions, Inode } from './fs/dax-fs';
+export {
+  BlockAllocator,
+  DaxFs,
+  type DaxFsOptions,
+  Inode,
+  type PreRemoveOutcome,
+  xfsPreRemoveOutcome,
+} from './fs/dax-fs';
 export { daxPageAssociate, daxPageDisassociate, daxPageShareGet, daxPageSharePut } from './fs/dax-page';
 export { createKernel, type DeviceRange, Kernel, type KernelOptions, RAM_START_PFN } from './kernel';
 export {
@@ -127,6 +134,7 @@ export {
 } from './mm/memory';
 export { MmuGather } from './mm/mmu-gather';
 export {
+  bioReleasePages,
   folioPutRefs,
   getPage,
   gupPutFolio,

@@ -9,7 +9,7 @@ export const PG_HEAD = 1 << 1; // PG_head: first page of a large folio
 export const PG_TAIL = 1 << 2; // tail page (compound_head bit 0 in the kernel)
 export const PG_HWPOISON = 1 << 3; // PG_hwpoison: memory_failure() marked it
 export const PG_RESERVED = 1 << 4; // PG_reserved: not from the allocator (zero page)
-export const PG_DAX_SHARED = 1 << 5; // PAGE_MAPPING_DAX_SHARED (v6.0+) / shared DAX folio (v6.15)
+export const PG_DAX_SHARED = 1 << 5; // PAGE_MAPPING_DAX_COW (v6.0–6.1) / PAGE_MAPPING_DAX_SHARED (v6.2+) / shared DAX folio (v6.15)
 export const PG_FREE = 1 << 6; // a RAM page sitting in the page allocator
 export const PG_STALE = 1 << 7; // folio metadata poisoned by a split or a free
 

@@ -5,8 +5,11 @@ import type { DevPagemap, PgmapType } from './pgmap';
 import type { VarKey } from './sched/sync';
 import type { KGen, Task } from './sched/task';
 
-/** How a page reference is being dropped: the paths the 1-based variants treat differently. */
-export type PutPath = 'put_page' | 'unpin' | 'release_pages';
+/**
+ * How a page reference is being dropped: the paths the 1-based variants treat differently.
+ * `bio` is the block layer's O_DIRECT completion (`__bio_release_pages()`).
+ */
+export type PutPath = 'put_page' | 'unpin' | 'release_pages' | 'bio';
 
 /**
  * What a design does, as switches the core's shared mechanisms read. Each is named after the
@@ -44,6 +47,52 @@ export interface PolicyCaps {
   readonly leases: boolean;
   /** DAX `vm_ops` have `open` / `close` (coarse pin): such VMAs never merge (`is_mergeable_vma`). */
   readonly vmaOpenClose: boolean;
+  /**
+   * v6.0–6.1 reflink: only a CoW write fault marks its page (`dax_fault_is_cow()` →
+   * `dax_mapping_set_cow()`); a read fault of a shared extent takes the unshared path, because
+   * `xfs_read_iomap_begin()` reports `IOMAP_F_SHARED` only for `IOMAP_REPORT` until v6.2
+   * ("fsdax,xfs: set the shared flag when file extent is shared"). Absent: false.
+   */
+  readonly reflinkCowOnly?: boolean;
+  /**
+   * 6.2–6.14: `PAGE_MAPPING_DAX_SHARED` is `(void *)0x1`, the `PAGE_MAPPING_ANON` bit, so a
+   * shared fsdax page is `PageAnon()`; `gup_must_unshare()` then demands an unshare for a
+   * FOLL_PIN of a read-only PTE that `faultin_page()` never performs (`sanitize_fault_flags()`
+   * drops FAULT_FLAG_UNSHARE on a shared mapping): `__get_user_pages()` retries forever.
+   * Absent: false.
+   */
+  readonly daxSharedLooksAnon?: boolean;
+  /**
+   * FOLL_LONGTERM exists (`get_user_pages_longterm()`, 2bb6d2837083, v4.15). Absent: true.
+   * False makes a long-term pin scenario `n/a`.
+   */
+  readonly follLongterm?: boolean;
+  /**
+   * 6.6+ `fs_holder_ops`: unbind's `del_gendisk()` → `bdev_mark_dead()` → `fs_bdev_mark_dead()`
+   * → `evict_inodes()` evicts every cached inode nobody holds open (6.15+: through
+   * `dax_break_layout_final()`). Absent: false.
+   */
+  readonly bdevMarkDeadEvicts?: boolean;
+  /**
+   * xfs ≥ 6.14 `xfs_dax_notify_dev_failure()` (the xfs_group unification of Dec 2024):
+   * `min(xg_block_count, ri_high.rm_startblock + 1)` in 32 bits, with `ri_high` all-ones for
+   * every group but the last, wraps to 0 and the page count to ~2^32: the pre-remove kill
+   * livelocks in `mf_dax_kill_procs()` on a filesystem of more than one AG. Absent: false.
+   */
+  readonly xfsNotifyRangeWraps?: boolean;
+  /**
+   * ≤ 6.14 `dax_layout_busy_page_range()`: a locked entry is passed to `get_unlocked_entry()`,
+   * which returns the *next* present entry, so the locked one is never tested and a DMA-busy
+   * page behind it is missed (fixed by 6be3e21d25ca "fs/dax: don't skip locked entries when
+   * scanning entries", 6.15). Absent: false.
+   */
+  readonly busyScanSkipsLocked?: boolean;
+  /**
+   * 6.15 `dax_break_layout()`: once no page is busy, `dax_delete_mapping_range()` deletes (and
+   * disassociates) every entry it broke; xfs truncate / punch break the whole file
+   * (`dax_break_layout_inode()`). Absent: false.
+   */
+  readonly breakLayoutDeletes?: boolean;
 }
 
 /** A variant a policy package offers. */

@@ -8,7 +8,9 @@ export type ViolationKind =
   | 'hang'
   | 'vm-bug-on'
   | 'warn'
-  | 'leak';
+  | 'leak'
+  /** A holder reads data of the block's next owner (the read side of a reuse under DMA / GUP). */
+  | 'stale-read';
 
 /** Every violation kind, in the order reports list them. */
 export const VIOLATION_KINDS: readonly ViolationKind[] = [
@@ -21,6 +23,7 @@ export const VIOLATION_KINDS: readonly ViolationKind[] = [
   'vm-bug-on',
   'warn',
   'leak',
+  'stale-read',
 ];
 
 /** One violation, found by the model's checks. */

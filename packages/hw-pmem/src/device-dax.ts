@@ -116,11 +116,14 @@ export class DeviceDaxFile implements VmFile {
       mm.setIndex(pfn, pgoff);
     }
     const head = mm.compoundHead(pfn);
-    // Hold the folio across the insert as fs/dax.c dax_fault_iter does, so a design whose idle
-    // count is 0 does not see folio_get() on a zero count.
-    if (caps?.mapHoldsRef) mm.refAdd(head, 1);
+    // 6.15 __dev_dax_pte_fault() → vmf_insert_page_mkwrite() takes no temporary hold: device-dax
+    // pages stay at refcount 1 (MEMORY_DEVICE_GENERIC keeps init_page_count()). [I] A design
+    // whose device-dax pages idle at 0 is held across the insert as fs/dax.c dax_fault_iter does,
+    // so it does not see folio_get() on a zero count.
+    const hold = caps?.mapHoldsRef === true && mm.refcount(head) === 0;
+    if (hold) mm.refAdd(head, 1);
     insertFileLeaf(k, t, vma, addr, pfn, level, write);
-    if (caps?.mapHoldsRef) folioPutRefs(k, t, head, 1);
+    if (hold) folioPutRefs(k, t, head, 1);
     return VM_FAULT_NOPAGE;
   }
 

@@ -197,6 +197,15 @@ export class DmaEngine {
           'use-after-free',
           `${op} pfn ${pfn}: its block (inode ${was.file} gen ${was.gen} at pin time) was freed while pinned`,
         );
+      } else if (!write && (now.file !== was.file || now.gen !== was.gen)) {
+        // DOMAIN §9 `stale-read`: the holder reads the next owner's data (real 6.1 / 6.12:
+        // get-holder-munmap-truncate returns the reusing file's bytes through the pipe).
+        this.report(
+          m,
+          i,
+          'stale-read',
+          `DMA read from pfn ${pfn} returned data of inode ${now.file} gen ${now.gen}; it was pinned for inode ${was.file} gen ${was.gen}`,
+        );
       } else if (write && (now.file !== was.file || now.gen !== was.gen)) {
         this.report(
           m,

@@ -112,6 +112,7 @@ export function bindNamespace(k: Kernel, t: Task, ns: PmemNamespace): PmemBindin
  *    `dax_holder_notify_failure(MF_MEM_PRE_REMOVE)` — the kernel calls it inside `kill_dax`
  *    before clearing DAXDEV_ALIVE, with xfs freezing the filesystem so nothing refaults; the
  *    model has no freeze, so it clears "alive" first, which closes the same window;
+ *    then `del_gendisk` → `fs_bdev_mark_dead` (6.6+): unused inodes are evicted;
  * 3. the design's `unbindPrepare` (coarse-pin@revoke zaps and kills mappers);
  * 4. `memunmap_pages` (mm/memremap.c): kill the percpu ref, drop static references, wait for
  *    `pgmap->done` — a reference that is never dropped is an `unbind-hang`.
@@ -153,6 +154,12 @@ export function* unbindNamespace(k: Kernel, t: Task, ns: PmemNamespace): KGen {
         yield* holder.notifyFailure(k, t, ns.layout.dataStartPfn, ns.layout.dataPages, 'pre-remove');
       }
       b.dax.holder = null; // kill_dax: holder_ops / holder_data cleared
+      // pmem_release_disk(): kill_dax() then del_gendisk() → blk_report_disk_dead() →
+      // bdev_mark_dead() → fs_bdev_mark_dead() (6.6+ fs_holder_ops): evict_inodes(), which on
+      // 6.15+ waits in dax_break_layout_final() for a pinned folio (real 6.18 / 7.3 unbind).
+      if (policy.caps.bdevMarkDeadEvicts === true && holder?.bdevMarkDead !== undefined) {
+        yield* holder.bdevMarkDead(k, t);
+      }
     } else {
       // kill_dev_dax(): unmap_mapping_range(inode->i_mapping, 0, 0, 1); with dan-2022's entries,
       // dax_delete_mapping_entry() for each (seed 000 patch 12).

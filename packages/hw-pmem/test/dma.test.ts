@@ -41,7 +41,7 @@ function truncateDuringDma(policy: Policy, seed?: number) {
     const b = fs.create('b');
     yield* fs.pwrite(k, t, b, 0, new Uint8Array(16).fill(0xbb));
   });
-  return { ...env, a, mm, addr, nic, pinned, dma, trunc, reuse };
+  return { ...env, a, mm, addr, nic, pinned, dma, trunc, reuse, nicMap: () => m! };
 }
 
 const kinds = (k: Kernel) => [...new Set(k.violations.map((v) => v.kind))];
@@ -61,6 +61,33 @@ describe('DMA engine', () => {
     expect(v.message).toMatch(/now owned by inode \d+ gen 2; it was pinned for inode \d+ gen 1/);
     expect(v.task).toBe('rdma');
     expect(v.pfn).toBe(s.pinned[0]);
+  });
+
+  it('a DMA read from a block reused under it returns the next owner’s data: stale-read', () => {
+    const s = truncateDuringDma(legacyPolicy('v4.5'));
+    const { k, nic } = s;
+    // The truncate frees the pinned block and file b takes it, before the device reads it.
+    expect(k.sched.runTask(s.trunc)).toBe('done');
+    expect(k.sched.runTask(s.reuse)).toBe('done');
+    const rd = k.spawn('pipe', function* (t) {
+      const r = yield* nic.read(t, s.nicMap(), 0, 16);
+      expect(r.ok && r.data?.[0]).toBe(0xbb);
+    });
+    expect(k.sched.runTask(rd)).toBe('done');
+    expect(kinds(k)).toEqual(['stale-read']);
+    expect(k.violations[0]!.message).toMatch(
+      /returned data of inode \d+ gen 2; it was pinned for inode \d+ gen 1/,
+    );
+  });
+
+  it('a DMA read of a block its file still owns is clean', () => {
+    const s = truncateDuringDma(legacyPolicy('v6.14'));
+    const { k, nic } = s;
+    const rd = k.spawn('pipe', function* (t) {
+      yield* nic.read(t, s.nicMap(), 0, 16);
+    });
+    expect(k.sched.runTask(rd)).toBe('done');
+    expect(k.violations).toEqual([]);
   });
 
   it('a block freed under DMA and not reused is a use-after-free', () => {

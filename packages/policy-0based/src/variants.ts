@@ -1,7 +1,7 @@
 import type { PolicyVariant } from '@daxref/core';
 
 /** The variant ids of the 0-based design. */
-export type ZeroBasedVariantId = 'v6.15' | 'dan-2022' | 'dan-2022-pin-only' | 'ralph-rfc';
+export type ZeroBasedVariantId = 'v6.15' | 'v6.15-rc1' | 'dan-2022' | 'dan-2022-pin-only' | 'ralph-rfc';
 
 /** The variants of `0based`, as `daxref list` shows them (DOMAIN §3). */
 export const zeroBasedVariants: readonly PolicyVariant[] = Object.freeze([
@@ -9,8 +9,16 @@ export const zeroBasedVariants: readonly PolicyVariant[] = Object.freeze([
     id: 'v6.15',
     description:
       'idle at 0; a PTE/PMD mapping holds a folio reference and a mapcount; break_layouts waits for ref 0, also after munmap and on evict',
-    source: 'Linux 6.15 (Alistair Popple, "fs/dax: Fix ZONE_DEVICE page reference counts")',
+    source:
+      'Linux 6.15 (Alistair Popple, "fs/dax: Fix ZONE_DEVICE page reference counts": 38607c62b34b "fs/dax: properly refcount fs dax pages", 6be3e21d25ca "fs/dax: don\'t skip locked entries when scanning entries", 0e2f80afcfa6 "fs/dax: ensure all pages are idle prior to filesystem unmount"); real 6.18.15 and 7.3.4',
     default: true,
+  },
+  {
+    id: 'v6.15-rc1',
+    description:
+      'v6.15 before the split fix: dax_folio_put() splits a large folio without folio_reset_order(), so page[1] keeps the old _nr_pages where the new folio has memcg_data',
+    source:
+      'David Hildenbrand, "fs/dax: fix folio splitting issue by resetting old folio order + _nr_pages" (Fixes: 38607c62b34b, merged for 6.15-rc; NULL deref in __lruvec_stat_mod_folio from folio_add_file_rmap_ptes)',
   },
   {
     id: 'dan-2022',

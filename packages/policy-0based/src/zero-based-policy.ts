@@ -11,6 +11,7 @@ import {
   type Kernel,
   type KGen,
   PG_DAX_SHARED,
+  PG_STALE,
   type PgmapType,
   type Policy,
   type PolicyCaps,
@@ -93,6 +94,12 @@ interface Features {
   readonly reflink: boolean;
   /** `kill_dax()` → `dax_holder_notify_failure(MF_MEM_PRE_REMOVE)` (v6.6). */
   readonly notifyPreRemove: boolean;
+  /**
+   * `dax_folio_put()` calls `folio_reset_order()` before splitting (Hildenbrand's fix, Fixes:
+   * 38607c62b34b). Without it the old order / `_nr_pages` stay in page[1], which the new
+   * order-0 folio there reads as `memcg_data`: mapping it oopses in `__lruvec_stat_mod_folio`.
+   */
+  readonly splitResetsOrder: boolean;
 }
 
 const FEATURES: Record<ZeroBasedVariantId, Features> = {
@@ -108,6 +115,21 @@ const FEATURES: Record<ZeroBasedVariantId, Features> = {
     breakLayoutsOnEvict: true,
     reflink: true,
     notifyPreRemove: true,
+    splitResetsOrder: true,
+  },
+  'v6.15-rc1': {
+    mapHoldsRef: true,
+    gupPgmapRef: false,
+    folio: 'dax-folio',
+    entryRefs: false,
+    idle: 'zero',
+    waitKey: 'page',
+    wakeAtOne: false,
+    mappingMappedShortcut: false,
+    breakLayoutsOnEvict: true,
+    reflink: true,
+    notifyPreRemove: true,
+    splitResetsOrder: false,
   },
   'dan-2022': {
     mapHoldsRef: false,
@@ -121,6 +143,7 @@ const FEATURES: Record<ZeroBasedVariantId, Features> = {
     breakLayoutsOnEvict: true,
     reflink: true,
     notifyPreRemove: false,
+    splitResetsOrder: true,
   },
   'dan-2022-pin-only': {
     mapHoldsRef: false,
@@ -134,6 +157,7 @@ const FEATURES: Record<ZeroBasedVariantId, Features> = {
     breakLayoutsOnEvict: true,
     reflink: true,
     notifyPreRemove: false,
+    splitResetsOrder: true,
   },
   'ralph-rfc': {
     mapHoldsRef: false,
@@ -147,6 +171,7 @@ const FEATURES: Record<ZeroBasedVariantId, Features> = {
     breakLayoutsOnEvict: false,
     reflink: false,
     notifyPreRemove: false,
+    splitResetsOrder: true,
   },
 };
 
@@ -170,6 +195,7 @@ class ZeroBasedPolicy implements Policy {
     this.variant = variant;
     this.f = f;
     this.title = `0-based (${variant})${leases ? ' with leases' : ''}`;
+    const merged615 = variant === 'v6.15' || variant === 'v6.15-rc1';
     this.caps = Object.freeze({
       getPageHook: false,
       mapHoldsRef: f.mapHoldsRef,
@@ -183,12 +209,22 @@ class ZeroBasedPolicy implements Policy {
       notifyPreRemove: f.notifyPreRemove,
       leases,
       vmaOpenClose: false,
+      // 6.6+ fs_holder_ops: unbind's del_gendisk() → fs_bdev_mark_dead() → evict_inodes(), where
+      // 6.15's xfs_fs_evict_inode() waits in dax_break_layout_final() (real 6.18.15 / 7.3.4).
+      bdevMarkDeadEvicts: merged615,
+      // xfs of 6.15+ computes rm_startblock + 1 in 32 bits (real 6.18.15 / 7.3.4 livelock).
+      xfsNotifyRangeWraps: merged615,
+      // 6.15 dax_break_layout(): `if (!page) dax_delete_mapping_range(mapping, start, end)`;
+      // xfs truncate / punch use dax_break_layout_inode(): every entry of the file.
+      breakLayoutDeletes: merged615,
     });
   }
 
   initialRefcount(type: PgmapType): number {
     // __init_zone_device_page(): FS_DAX joins the set_page_count(page, 0) group (6.15; the
-    // earlier proposals made the same move).
+    // earlier proposals made the same move). 6.15 leaves MEMORY_DEVICE_GENERIC (device-dax) at
+    // init_page_count()'s 1 (`case MEMORY_DEVICE_GENERIC: break;`).
+    if (type === 'generic' && this.variant.startsWith('v6.15')) return 1;
     return 0;
   }
 
@@ -257,9 +293,10 @@ class ZeroBasedPolicy implements Policy {
   ): number {
     if (this.f.folio === 'dax-folio') return this.associateFolio(k, mapping, index, pfn, order, shared);
     const nr = 2 ** order;
-    if (this.f.entryRefs) {
+    if (this.f.entryRefs && !shared) {
       // dan-2022 dax_associate_entry() → pgmap_request_folios(): get_dev_pagemap_many(), which
-      // fails once percpu_ref_kill() ran: the fault returns VM_FAULT_SIGBUS.
+      // fails once percpu_ref_kill() ran: the fault returns VM_FAULT_SIGBUS. Only a non-COW
+      // association takes them (v2, 2022-09-15: `if (!cow) … get_dev_pagemap_many()`).
       const pgmap = pgmapOf(k, pfn);
       if (pgmap.dying) return VM_FAULT_SIGBUS;
       pgmap.ref.getMany(t.cpu, nr);
@@ -348,11 +385,14 @@ class ZeroBasedPolicy implements Policy {
           p,
         );
       }
+      const cow = (mm.flags(p) & PG_DAX_SHARED) !== 0;
+      // dan-2022 v2: `if (trunc && !dax_mapping_is_cow(page->mapping))` → pgmap_release_folios()
+      // → put_dev_pagemap_many(): only a truncating delete of a non-COW page drops the pgmap
+      // reference (a re-association or an invalidation keeps it, as the patch does).
+      if (this.f.entryRefs && trunc && !cow) pgmapOf(k, p).ref.putMany(t.cpu, 1);
       if (!daxPageDisassociate(k, p, mapping)) continue;
       if (this.f.entryRefs) this.putEntryRef(k, t, p);
     }
-    // dan-2022: pgmap_release_folios() → put_dev_pagemap_many().
-    if (this.f.entryRefs) pgmapOf(k, pfn).ref.putMany(t.cpu, nr);
   }
 
   /** dan-2022: drops the entry's page reference (`folio_put()` through the devmap-managed path). */
@@ -376,13 +416,17 @@ class ZeroBasedPolicy implements Policy {
     mm.setIndex(head, 0);
     if (!mm.isLarge(head)) return;
     const nr = 2 ** mm.folioOrder(head);
-    mm.splitFolio(head); // folio_reset_order(); clear_compound_head() on each page
+    mm.splitFolio(head); // clear_compound_head() on each page; page[1] / page[2] poisoned (PG_STALE)
     for (let p = head; p < head + nr; p++) {
       // new_folio->mapping = NULL; new_folio->share = 0 (over the folio's stale page[1]/[2] fields)
       mm.setMapping(p, 0);
       mm.setIndex(p, 0);
       k.warnOnce(mm.refcount(p) !== 0, 'dax_folio_put: WARN_ON_ONCE(folio_ref_count(new_folio))', p);
     }
+    // folio_reset_order(): the old order and _nr_pages in page[1] are cleared; 6.15-rc1 left
+    // them, stale, where the new order-0 folio at page[1] keeps its memcg_data.
+    if (this.f.splitResetsOrder)
+      for (let p = head + 1; p < head + Math.min(nr, 3); p++) mm.clearFlags(p, PG_STALE);
   }
 
   getDevicePage(k: Kernel, t: Task, head: number, refs: number): void {

@@ -287,3 +287,21 @@ describe('lease-break (DOMAIN §5, opt-in)', () => {
     expect(p).toEqual({ pfns: [], err: -Errno.EOPNOTSUPP });
   });
 });
+
+describe('dan-2022 v2: pgmap references of an entry (kernel-source audit, seed 000)', () => {
+  it('a non-COW association takes one; only a truncating delete drops it', () => {
+    const r = rigOf('dan-2022');
+    const { k, fs, pgmap } = r;
+    const a = mapFile(r, 'a', PAGE);
+    expect(extraPgmapRefs(pgmap)).toBe(1); // get_dev_pagemap_many() at association
+    const b = mapFile(r, 'b', PAGE);
+    expect(extraPgmapRefs(pgmap)).toBe(2);
+    runAlone(k, 'truncate b', (t) => fs.truncate(k, t, b.file, 0));
+    expect(extraPgmapRefs(pgmap)).toBe(1);
+    // An invalidation (trunc = false) deletes a's entry but keeps the reference:
+    // `if (trunc && !dax_mapping_is_cow(page->mapping))` guards pgmap_release_folios().
+    runAlone(k, 'invalidate', (t) => fs.notifyFailure(k, t, a.pfn, 1, 'pre-remove'));
+    expect(a.file.mapping.entries.size).toBe(0);
+    expect(extraPgmapRefs(pgmap)).toBe(1);
+  });
+});

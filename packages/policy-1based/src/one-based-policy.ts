@@ -26,7 +26,7 @@ import { type OneBasedVariantId, oneBasedVariants } from './variants';
 
 /** Options of `createOneBasedPolicy`. */
 export interface OneBasedPolicyOptions {
-  /** The variant id (`v4.5`, `v4.18`, `v5.19-rc1`, `v6.14`); default `v6.14`. */
+  /** The variant id (`v4.5`, `v4.18`, `v5.19-rc1`, `v6.1`, `v6.14`); default `v6.14`. */
   variant?: string;
 }
 
@@ -71,6 +71,14 @@ interface Features {
    */
   readonly unpinDevmap: boolean;
   /**
+   * `__bio_release_pages()` (O_DIRECT completion) reaches the devmap hook: ≤6.1.75 through
+   * `put_page()`, 6.5+ through `bio_release_folio()` → `unpin_user_folio()` → `gup_put_folio()`.
+   * 6.1.y from 6.1.76 ("block: Remove special-casing of compound pages", upstream stable 6.1.75)
+   * calls `folio_put_refs()`, which bypasses `put_devmap_managed_page_refs()`: the 2→1
+   * transition never wakes (real 6.1.176, block/bio.c:1124).
+   */
+  readonly bioReleaseDevmap: boolean;
+  /**
    * Static pgmap references of `pagemap_range()`: `none` (v4.5: the pgmap ref is the driver's
    * queue ref, taken per page reference), `per-page` (≤ v5.17: one per page, each dropped by
    * that page's own final put in `memunmap_pages()` → `put_page()` → `__put_page()` →
@@ -79,14 +87,29 @@ interface Features {
    */
   readonly staticRefs: 'none' | 'per-page' | 'bulk';
   /**
-   * Reflinked (shared) DAX blocks: `none` (xfs refused reflink on DAX before v5.19), `cow`
-   * (v5.19–6.1 `dax_mapping_set_cow()`: `PAGE_MAPPING_DAX_COW`, count in `page->index`,
-   * post-decremented on disassociate), `share` (v6.2+ Shiyang Ruan "fsdax: introduce
-   * page->share for fsdax in reflink mode": `PAGE_MAPPING_DAX_SHARED`, pre-decremented).
+   * ≈4.13 until 50f44ee7248a "mm/devm_memremap_pages: fix final page put race" (2019):
+   * `devm_memremap_pages_release()` put the pages and went on to `arch_remove_memory()` before
+   * their references were reaped ("The wait for the completion of kill and percpu_ref_exit()
+   * must occur after devm_memremap_pages_release()"): a pinned page outlives its memory.
+   */
+  readonly removeBeforeReap: boolean;
+  /**
+   * Reflinked (shared) DAX blocks: `none` (xfs refused reflink on DAX before v6.0:
+   * `xfs_reflink_remap_prep` "Don't share DAX file data for now", -EINVAL), `cow` (v6.0–6.1
+   * `dax_mapping_set_cow()` on CoW write faults only: `PAGE_MAPPING_DAX_COW`, count in
+   * `page->index`, post-decremented on disassociate), `share` (v6.2+ Shiyang Ruan "fsdax:
+   * introduce page->share for fsdax in reflink mode", xfs-6.2-merge-9: `PAGE_MAPPING_DAX_SHARED`,
+   * pre-decremented, read faults too).
    */
   readonly sharing: 'none' | 'cow' | 'share';
   /** `kill_dax()` → `dax_holder_notify_failure(MF_MEM_PRE_REMOVE)` (v6.6, Shiyang Ruan). */
   readonly notifyPreRemove: boolean;
+  /** 6.6+ `fs_holder_ops`: unbind's `del_gendisk()` evicts the unused inodes (`fs_bdev_mark_dead`). */
+  readonly bdevMarkDeadEvicts: boolean;
+  /** FOLL_LONGTERM exists (4.15+, 2bb6d2837083 `get_user_pages_longterm()`). */
+  readonly follLongterm: boolean;
+  /** 6.2–6.14: a shared fsdax page is `PageAnon()` to GUP (see `PolicyCaps.daxSharedLooksAnon`). */
+  readonly daxSharedLooksAnon: boolean;
   /** v5.18+: PRIVATE / COHERENT pages start at refcount 0 (`__init_zone_device_page`). */
   readonly privateStartsAtZero: boolean;
 }
@@ -99,9 +122,14 @@ const FEATURES: Record<OneBasedVariantId, Features> = {
     pageMapping: false,
     releasePagesDevmap: false,
     unpinDevmap: false,
+    bioReleaseDevmap: true,
     staticRefs: 'none',
+    removeBeforeReap: false,
     sharing: 'none',
     notifyPreRemove: false,
+    bdevMarkDeadEvicts: false,
+    follLongterm: false,
+    daxSharedLooksAnon: false,
     privateStartsAtZero: false,
   },
   'v4.18': {
@@ -111,9 +139,14 @@ const FEATURES: Record<OneBasedVariantId, Features> = {
     pageMapping: true,
     releasePagesDevmap: false,
     unpinDevmap: true,
+    bioReleaseDevmap: true, // bio_release_pages() → put_page()
     staticRefs: 'per-page',
+    removeBeforeReap: true,
     sharing: 'none',
     notifyPreRemove: false,
+    bdevMarkDeadEvicts: false,
+    follLongterm: true,
+    daxSharedLooksAnon: false,
     privateStartsAtZero: false,
   },
   'v5.19-rc1': {
@@ -123,9 +156,31 @@ const FEATURES: Record<OneBasedVariantId, Features> = {
     pageMapping: true,
     releasePagesDevmap: true,
     unpinDevmap: false,
+    bioReleaseDevmap: true, // __bio_release_pages() → put_page(); bios held FOLL_GET references
     staticRefs: 'bulk',
-    sharing: 'cow',
+    removeBeforeReap: false,
+    sharing: 'none', // DAX reflink arrived in v6.0-rc1
     notifyPreRemove: false,
+    bdevMarkDeadEvicts: false,
+    follLongterm: true,
+    daxSharedLooksAnon: false,
+    privateStartsAtZero: true,
+  },
+  'v6.1': {
+    pgmapRefPerPageRef: false,
+    devmapManagedKey: true,
+    breakLayouts: true,
+    pageMapping: true,
+    releasePagesDevmap: true,
+    unpinDevmap: true,
+    bioReleaseDevmap: false, // 6.1.76+: folio_put_refs() (real 6.1.176)
+    staticRefs: 'bulk',
+    removeBeforeReap: false,
+    sharing: 'cow',
+    notifyPreRemove: false, // 6.0–6.5 kill_dax() sent no MF_MEM_PRE_REMOVE (real 6.1: mapper not killed)
+    bdevMarkDeadEvicts: false, // fs_holder_ops arrived in 6.6
+    follLongterm: true,
+    daxSharedLooksAnon: false, // 6.1 never marks a read-faulted page shared
     privateStartsAtZero: true,
   },
   'v6.14': {
@@ -135,9 +190,14 @@ const FEATURES: Record<OneBasedVariantId, Features> = {
     pageMapping: true,
     releasePagesDevmap: true,
     unpinDevmap: true,
+    bioReleaseDevmap: true, // bio_release_folio() → unpin_user_folio() (6.12.95 block/bio.c:1225)
     staticRefs: 'bulk',
+    removeBeforeReap: false,
     sharing: 'share',
     notifyPreRemove: true,
+    bdevMarkDeadEvicts: true,
+    follLongterm: true,
+    daxSharedLooksAnon: true, // real 6.12.95: GUP livelock in follow_page_pte
     privateStartsAtZero: true,
   },
 };
@@ -173,6 +233,16 @@ class OneBasedPolicy implements Policy {
       gupPgmapRef: true, // get_dev_pagemap() in follow_page_pte / gup_pte_range / __gup_device_huge
       compoundFolios: false, // FSDAX pages are never compound before 6.15
       reflink: f.sharing !== 'none',
+      reflinkCowOnly: f.sharing === 'cow',
+      daxSharedLooksAnon: f.daxSharedLooksAnon,
+      follLongterm: f.follLongterm,
+      bdevMarkDeadEvicts: f.bdevMarkDeadEvicts,
+      // [I] xfs of 6.14 has the rm_startblock + 1 wrap (xfs_group unification, Dec 2024), but
+      // this variant stands for 6.6–6.14 and follows the kernel that was run (6.12.95: no wrap,
+      // range_agend = min(agf_length - 1, ri_high.rm_startblock)).
+      xfsNotifyRangeWraps: false,
+      // ≤6.14: get_unlocked_entry() advances past a locked entry (fixed by 6be3e21d25ca, 6.15).
+      busyScanSkipsLocked: f.breakLayouts,
       breakLayouts: f.breakLayouts,
       mappingMappedShortcut: true, // dax_layout_busy_page_range(): `if (!mapping_mapped(mapping)) return NULL`
       breakLayoutsOnEvict: false, // no dax_break_layout_final() before 6.15
@@ -207,6 +277,17 @@ class OneBasedPolicy implements Policy {
       // memunmap_pages() (v5.18+): percpu_ref_put_many(&pgmap->ref, pfn_len()), whatever the pages hold.
       pgmap.ref.putMany(t.cpu, pgmap.staticRefs);
       pgmap.staticRefs = 0;
+    } else if (this.f.staticRefs === 'per-page' && this.f.removeBeforeReap) {
+      // ≈4.13–5.1 devm_memremap_pages_release(): put_page() on every page, then
+      // arch_remove_memory() without waiting for the pages still referenced (50f44ee7248a:
+      // "it was possible to proceed to arch_remove_memory() before all potential page references
+      // have been reaped"). The model drops every static ref, so the teardown completes and a
+      // pinned page's later put or DMA hits removed memory.
+      for (let pfn = pgmap.startPfn; pfn < pgmap.startPfn + pgmap.nrPages; pfn++) putPage(k, t, pfn);
+      if (pgmap.staticRefs > 0) {
+        pgmap.ref.putMany(t.cpu, pgmap.staticRefs);
+        pgmap.staticRefs = 0;
+      }
     } else if (this.f.staticRefs === 'per-page') {
       // memunmap_pages() (≤v5.17): for_each_device_pfn() put_page(); an idle page goes 1→0 and
       // __put_page() drops its static ref; a pinned page keeps it until its last put.
@@ -228,7 +309,7 @@ class OneBasedPolicy implements Policy {
     if (!this.f.pageMapping) return 0;
     for (let i = 0; i < 2 ** order; i++) {
       const p = pfn + i;
-      // dax_mapping_set_cow() (5.19) / dax_page_share_get() (6.0+): the same on the get side.
+      // dax_mapping_set_cow() (6.0–6.1) / dax_page_share_get() (6.2+): the same on the get side.
       if (shared && this.f.sharing !== 'none') daxPageShareGet(k, p);
       else daxPageAssociate(k, p, mapping, index + i);
     }
@@ -255,8 +336,8 @@ class OneBasedPolicy implements Policy {
         p,
       );
       if (this.f.sharing === 'cow' && mm.flags(p) & PG_DAX_SHARED) {
-        // 5.19 `if (page->index-- > 0) continue;`: a post-decrement, so the last sharer keeps
-        // the COW mark (6.0+ dax_page_share_put() pre-decrements).
+        // 6.0–6.1 `if (page->index-- > 0) continue;`: a post-decrement, so the last sharer keeps
+        // the COW mark (6.2+ dax_page_share_put() pre-decrements).
         if (daxPageSharePut(k, p) + 1 > 0) continue;
       }
       daxPageDisassociate(k, p, mapping);
@@ -283,6 +364,8 @@ class OneBasedPolicy implements Policy {
     if (via === 'release_pages' && !this.f.releasePagesDevmap) return false;
     // v5.18 gup_put_folio(): plain folio_put_refs() (d8ddc099c6b3; fixed f4f451a16dd1, v5.19).
     if (via === 'unpin' && !this.f.unpinDevmap) return false;
+    // 6.1.76+ __bio_release_pages(): folio_put_refs(), no devmap hook (real 6.1.176).
+    if (via === 'bio' && !this.f.bioReleaseDevmap) return false;
     // put_devmap_managed_page_refs(): folio_ref_sub_return(); at 1, fsdax_pagefree() →
     // wake_up_var(&page->_refcount).
     const v = mm.refAdd(head, -refs);

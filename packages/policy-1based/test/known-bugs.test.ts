@@ -1,6 +1,7 @@
 // DOMAIN §6, the 1-based variants: each known bug reproduced by a hand-scheduled run under the
 // variant that has it, and shown absent under the one that fixed it.
 import {
+  Errno,
   FOLL_WRITE,
   getUserPages,
   type Kernel,
@@ -217,7 +218,7 @@ describe('evict-during-dma (no break_layouts on evict before 6.15)', () => {
   });
 });
 
-describe("unbind-while-pinned (≤5.17 memunmap_pages dropped static refs through each page's put)", () => {
+describe('unbind-while-pinned (4.5 waited for page references; ≈4.13–5.1 and 5.18+ do not)', () => {
   function unbindWhilePinned(variant: string) {
     const r = rigOf(variant);
     const { k } = r;
@@ -232,16 +233,20 @@ describe("unbind-while-pinned (≤5.17 memunmap_pages dropped static refs throug
     const run = k.run();
     return { k, unb, stateBefore, landed, run };
   }
-  for (const v of ['v4.5', 'v4.18']) {
-    it(`1based@${v}: unbind waits for the pinned page, the DMA completes safely`, () => {
-      const { k, unb, stateBefore, landed, run } = unbindWhilePinned(v);
-      expect(stateBefore).toBe('blocked');
-      expect(landed).toBe(true);
-      expect(run.status).toBe('done');
-      expect(unb.state).toBe('done');
-      expect(k.violations).toEqual([]);
-    });
-  }
+  it('1based@v4.5: unbind waits for the pinned page, the DMA completes safely', () => {
+    const { k, unb, stateBefore, landed, run } = unbindWhilePinned('v4.5');
+    expect(stateBefore).toBe('blocked');
+    expect(landed).toBe(true);
+    expect(run.status).toBe('done');
+    expect(unb.state).toBe('done');
+    expect(k.violations).toEqual([]);
+  });
+  it('1based@v4.18: memory removed before the pinned page was reaped (50f44ee7248a): use-after-free', () => {
+    const { k, stateBefore, landed } = unbindWhilePinned('v4.18');
+    expect(stateBefore).toBe('done');
+    expect(landed).toBe(false);
+    expect(violationKinds(k)).toContain('use-after-free');
+  });
   it('1based@v6.14: unbind removes the memory under the pin (5.18+ bulk static refs)', () => {
     const { k, stateBefore, landed } = unbindWhilePinned('v6.14');
     expect(stateBefore).toBe('done');
@@ -250,33 +255,56 @@ describe("unbind-while-pinned (≤5.17 memunmap_pages dropped static refs throug
   });
 });
 
-describe('reflink-shared-block: 5.19 dax_mapping_set_cow() vs 6.2+ page->share', () => {
+describe('reflink-shared-block: 6.0–6.1 dax_mapping_set_cow() vs 6.2+ page->share', () => {
   function reflinkThenReuse(variant: string) {
     const r = rigOf(variant);
     const { k, fs } = r;
     const a = mapFile(r, 'a', PAGE);
     const b = fs.create('b');
-    expect(runAlone(k, 'reflink', (t) => fs.reflink(k, t, a.file, b))).toBe(0);
-    return { r, k, fs, a, b };
+    return { r, k, fs, a, b, rl: runAlone(k, 'reflink', (t) => fs.reflink(k, t, a.file, b)) };
   }
 
-  for (const v of ['v5.19-rc1', 'v6.14']) {
-    it(`1based@${v}: both files mapped, one truncated: pass, no WARN`, () => {
-      const { r, k, fs, a, b } = reflinkThenReuse(v);
-      const addrB = runAlone(k, 'map b', (t) => mmap(k, t, a.mm, { file: b, length: PAGE }));
-      const rd = runAlone(k, 'read b', (t) => userAccess(k, t, a.mm, addrB, false));
-      expect(rd.ok).toBe(true);
-      expect(k.memmap.index(a.pfn)).toBe(2); // share count
-      expect(runAlone(k, 'truncate b', (t) => fs.truncate(k, t, b, 0))).toBe(0);
-      expect(k.violations).toEqual([]);
-      // Now the last sharer goes, and the block is reused by a fresh file.
-      expect(runAlone(k, 'truncate a', (t) => fs.truncate(k, t, a.file, 0))).toBe(0);
-      const c = mapFile(r, 'c', PAGE);
-      expect(c.pfn).toBe(a.pfn);
-      // 5.19's `if (page->index-- > 0) continue;` post-decrement leaves the last sharer's COW
-      // mark on the page, so the next regular association trips WARN_ON_ONCE(page->mapping);
-      // 6.2+'s pre-decrement clears it.
-      expect(violationKinds(k)).toEqual(v === 'v5.19-rc1' ? ['warn'] : []);
-    });
-  }
+  it('1based@v5.19-rc1: xfs refuses reflink on DAX (before v6.0)', () => {
+    expect(reflinkThenReuse('v5.19-rc1').rl).toBe(-Errno.EOPNOTSUPP);
+  });
+
+  it('1based@v6.1: the second file’s read fault takes the unshared path and WARNs (real 6.1.176 fs/dax.c:380)', () => {
+    const { k, a, b, rl } = reflinkThenReuse('v6.1');
+    expect(rl).toBe(0);
+    const addrB = runAlone(k, 'map b', (t) => mmap(k, t, a.mm, { file: b, length: PAGE }));
+    expect(runAlone(k, 'read b', (t) => userAccess(k, t, a.mm, addrB, false)).ok).toBe(true);
+    expect(k.violations.map((v) => v.rule)).toEqual(['dax_associate_entry: WARN_ON_ONCE(page->mapping)']);
+  });
+
+  it('1based@v6.1: a CoW write marks its new page with the post-decremented COW count; its reuse WARNs', () => {
+    const { r, k, fs, a, rl } = reflinkThenReuse('v6.1');
+    expect(rl).toBe(0);
+    // a's write fault on the shared block (through a fresh mapping): xfs_reflink_allocate_cow +
+    // dax_mapping_set_cow() on the new page
+    runAlone(k, 'munmap a', (t) => munmap(k, t, a.mm, a.addr, PAGE));
+    const addr = runAlone(k, 'map a', (t) => mmap(k, t, a.mm, { file: a.file, length: PAGE }));
+    const w = runAlone(k, 'write a', (t) => userAccess(k, t, a.mm, addr, true, new Uint8Array([1])));
+    expect(w.ok).toBe(true);
+    const cowPfn = w.ok ? w.pfn : -1;
+    expect(cowPfn).not.toBe(a.pfn);
+    expect(runAlone(k, 'truncate a', (t) => fs.truncate(k, t, a.file, 0))).toBe(0);
+    expect(k.violations).toEqual([]);
+    // `if (page->index-- > 0) continue;` left PAGE_MAPPING_DAX_COW on the freed page
+    const c = mapFile(r, 'c', PAGE);
+    expect(c.pfn).toBe(cowPfn);
+    expect(violationKinds(k)).toEqual(['warn']);
+  });
+
+  it('1based@v6.14: both files mapped, one truncated, then reuse: share count, no WARN', () => {
+    const { r, k, fs, a, b, rl } = reflinkThenReuse('v6.14');
+    expect(rl).toBe(0);
+    const addrB = runAlone(k, 'map b', (t) => mmap(k, t, a.mm, { file: b, length: PAGE }));
+    expect(runAlone(k, 'read b', (t) => userAccess(k, t, a.mm, addrB, false)).ok).toBe(true);
+    expect(k.memmap.index(a.pfn)).toBe(2); // share count
+    expect(runAlone(k, 'truncate b', (t) => fs.truncate(k, t, b, 0))).toBe(0);
+    expect(runAlone(k, 'truncate a', (t) => fs.truncate(k, t, a.file, 0))).toBe(0);
+    const c = mapFile(r, 'c', PAGE);
+    expect(c.pfn).toBe(a.pfn);
+    expect(k.violations).toEqual([]);
+  });
 });

@@ -6,6 +6,7 @@ import {
   daxPageDisassociate,
   daxPageShareGet,
   Errno,
+  GUP_PIN_COUNTING_BIAS,
   Inode,
   KEY_REFCOUNT,
   type Kernel,
@@ -39,11 +40,18 @@ interface Features {
    * Both from Dan Williams' description in seed 001.
    */
   readonly unbind: 'block' | 'revoke';
+  /**
+   * What holds the device: `vma` (+1 per open DAX VMA: "pin the driver while any DAX vma is
+   * open"), or `io` (seed 001's "pmem as storage device => pin it active only while i/o is in
+   * flight": every GUP reference of a device page holds the pgmap until its put, and a VMA holds
+   * nothing, so unbind revokes the mappings and waits only for I/O in flight).
+   */
+  readonly pin: 'vma' | 'io';
 }
 
 const FEATURES: Record<CoarsePinVariantId, Features> = {
-  block: { unbind: 'block' },
-  revoke: { unbind: 'revoke' },
+  block: { unbind: 'block', pin: 'vma' },
+  revoke: { unbind: 'revoke', pin: 'io' },
 };
 
 const COMPONENT = 'policy-coarse-pin';
@@ -72,11 +80,16 @@ class CoarsePinPolicy implements Policy {
     this.variant = variant;
     this.f = FEATURES[variant];
     this.title = `coarse VMA pin (${variant})`;
+    const io = this.f.pin === 'io';
     this.caps = Object.freeze({
-      getPageHook: false, // get_page() / put_page() do no pgmap work
+      // vma: get_page() / put_page() do no pgmap work; io: a GUP grab of a device page takes a
+      // pgmap reference that its put drops (the I/O pin).
+      getPageHook: io,
       mapHoldsRef: false, // 1-based: insert_pfn() + pte_mkdevmap(), no map-time ref
       devmapPte: true,
-      gupPgmapRef: false, // gup-fast and follow_page_pte() skip get_dev_pagemap(): the VMA pins the pgmap
+      // vma: gup-fast and follow_page_pte() skip get_dev_pagemap() (the VMA pins the pgmap);
+      // io: GUP keeps get_dev_pagemap()'s tryget_live, so no new I/O starts on a dying device.
+      gupPgmapRef: io,
       compoundFolios: false,
       reflink: true,
       breakLayouts: true,
@@ -85,6 +98,9 @@ class CoarsePinPolicy implements Policy {
       notifyPreRemove: false, // the design's own unbind policy replaces the holder notification
       leases: false,
       vmaOpenClose: true, // DAX vm_ops gain ->open / ->close: such VMAs never merge (is_mergeable_vma)
+      // built on v6.14 semantics (DOMAIN §4): the 6.6+ block-device death evicts unused inodes
+      bdevMarkDeadEvicts: true,
+      busyScanSkipsLocked: true,
     });
   }
 
@@ -159,12 +175,18 @@ class CoarsePinPolicy implements Policy {
   }
 
   getDevicePage(k: Kernel, t: Task, head: number, refs: number): void {
-    // get_page(): plain.
+    // vma: get_page() is plain. io: the I/O pin, percpu_ref_get_many(&pgmap->ref, grabs).
+    if (this.f.pin === 'io') k.pgmaps.get(k.memmap.pgmapId(head)).ref.getMany(t.cpu, refs);
   }
 
   putDevmapManagedRefs(k: Kernel, t: Task, head: number, refs: number, via: PutPath): boolean {
     // put_devmap_managed_folio_refs() (v6.14, every put path): sub_return; at 1 wake_up_var(&_refcount).
     if (k.memmap.refAdd(head, -refs) === 1) k.waits.wake(pageVarKey(head, KEY_REFCOUNT));
+    if (this.f.pin === 'io') {
+      // io: the put ends the I/O: one pgmap reference per grab (a small-page pin is +1024).
+      const pin = (via === 'unpin' || via === 'bio') && !k.memmap.isLarge(head);
+      k.pgmaps.get(k.memmap.pgmapId(head)).ref.putMany(t.cpu, pin ? refs / GUP_PIN_COUNTING_BIAS : refs);
+    }
     return true;
   }
 
@@ -196,6 +218,7 @@ class CoarsePinPolicy implements Policy {
     if (pgmap === null) return 0;
     if (!pgmap.ref.tryGetLive(t.cpu)) return -Errno.ENODEV;
     this.pins.set(vma, pgmap);
+    if (this.f.pin === 'io') pgmap.ref.putMany(t.cpu, 1); // io: the VMA is only remembered for the revoke
     return 0;
   }
 
@@ -204,7 +227,7 @@ class CoarsePinPolicy implements Policy {
     // copies holds a reference, so this cannot race with the release even while dying.
     const pgmap = vmaPgmap(vma);
     if (pgmap === null || pgmap.ref.released) return;
-    pgmap.ref.getMany(t.cpu, 1);
+    if (this.f.pin === 'vma') pgmap.ref.getMany(t.cpu, 1);
     this.pins.set(vma, pgmap);
   }
 
@@ -213,7 +236,7 @@ class CoarsePinPolicy implements Policy {
     const pgmap = this.pins.get(vma);
     if (pgmap === undefined) return;
     this.pins.delete(vma);
-    pgmap.ref.putMany(t.cpu, 1);
+    if (this.f.pin === 'vma') pgmap.ref.putMany(t.cpu, 1);
   }
 
   *unbindPrepare(k: Kernel, t: Task, pgmap: DevPagemap): KGen {

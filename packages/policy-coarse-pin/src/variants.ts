@@ -14,7 +14,8 @@ export const coarsePinVariants: readonly PolicyVariant[] = Object.freeze([
   {
     id: 'revoke',
     description:
-      '"pmem as storage device": unbind zaps every DAX mapping and SIGBUS-kills the mappers, then waits for their VMAs to close',
-    source: 'seed 001 (unmap_mapping_range + mf_dax_kill_procs-style kill)',
+      '"pmem as storage device": the device is pinned only while I/O is in flight (each GUP reference holds the pgmap); unbind zaps every DAX mapping, SIGBUS-kills the mappers and waits for the I/O',
+    source:
+      'seed 001: "pin it active only while i/o is in flight and forcibly revoke mappings on an unbind/remove event" (unmap_mapping_range + mf_dax_kill_procs-style kill)',
   },
 ]);

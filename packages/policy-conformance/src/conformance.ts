@@ -469,7 +469,21 @@ export function describeConformance(api: ConformanceApi, factory: PolicyFactory,
       expect(k.violations).toEqual([]);
     });
 
-    if (E.reflink) {
+    if (E.reflink === 'cow') {
+      it('reflink (6.0–6.1): a read fault of the shared block by the second file trips WARN_ON_ONCE(page->mapping)', () => {
+        const r = rig();
+        const { k, fs } = r;
+        const a = mapFile(r, 'a', PAGE);
+        const b = fs.create('b');
+        expect(runAlone(k, 'reflink', (t) => fs.reflink(k, t, a.file, b))).toBe(0);
+        const addrB = runAlone(k, 'map b', (t) => mmap(k, t, a.mm, { file: b, length: PAGE }));
+        const rd = runAlone(k, 'read b', (t) => userAccess(k, t, a.mm, addrB, false));
+        expect(rd.ok && rd.pfn).toBe(a.pfn);
+        // dax_associate_entry(cow=false): page->mapping was a's, so it WARNs and takes b's.
+        expect(k.violations.map((v) => v.rule)).toEqual(['dax_associate_entry: WARN_ON_ONCE(page->mapping)']);
+        expect(k.memmap.mapping(a.pfn)).toBe(b.mapping.id);
+      });
+    } else if (E.reflink === 'share') {
       it('reflink: two files share a block, both mapped, one truncated: share count, no WARN', () => {
         const r = rig();
         const { k, fs } = r;

@@ -48,8 +48,11 @@ export interface VariantExpectations {
   readonly unbindWhileMapped: boolean;
   /** Unbind waits for a pinned (and munmapped) page to be unpinned. */
   readonly unbindWaitsForPin: boolean;
-  /** Reflink of DAX files is supported. */
-  readonly reflink: boolean;
+  /**
+   * Reflink of DAX files: `none` (refused, before v6.0), `cow` (v6.0–6.1: only CoW write faults
+   * mark a page, so a read fault of a shared block WARNs), `share` (v6.2+: read faults share).
+   */
+  readonly reflink: 'none' | 'cow' | 'share';
   /** `break_layouts` waits on `&page->_refcount` (else `&folio->page`). */
   readonly waitKey: 'refcount' | 'page';
 }
@@ -77,7 +80,7 @@ const legacy: VariantExpectations = {
   zapDefersPut: false,
   unbindWhileMapped: true,
   unbindWaitsForPin: false,
-  reflink: true,
+  reflink: 'share',
   waitKey: 'refcount',
 };
 
@@ -105,12 +108,28 @@ export const EXPECTATIONS: Readonly<Record<string, VariantExpectations>> = {
     releasePagesWakes: false,
     getHolderWaits: false,
     unbindWaitsForPin: true,
-    reflink: false,
+    reflink: 'none',
   },
-  '1based@v4.18': { ...legacy, releasePagesWakes: false, unbindWaitsForPin: true, reflink: false },
-  '1based@v5.19-rc1': { ...legacy, unpinWakes: false },
+  // 50f44ee7248a (2019): ≈4.13–5.1 removed the memory before the pinned page was reaped.
+  '1based@v4.18': { ...legacy, releasePagesWakes: false, unbindWaitsForPin: false, reflink: 'none' },
+  '1based@v5.19-rc1': { ...legacy, unpinWakes: false, reflink: 'none' },
+  '1based@v6.1': { ...legacy, reflink: 'cow' },
   '1based@v6.14': legacy,
   '0based@v6.15': {
+    ...legacy,
+    idle: 0,
+    staticPgmapRefs: true,
+    putRouted: false,
+    mapRef: 1,
+    mapcount: 1,
+    compoundPmd: true,
+    devmapLeaf: false,
+    waitsAfterMunmap: true,
+    evictWaits: true,
+    zapDefersPut: true,
+    waitKey: 'page',
+  },
+  '0based@v6.15-rc1': {
     ...legacy,
     idle: 0,
     staticPgmapRefs: true,
@@ -131,7 +150,7 @@ export const EXPECTATIONS: Readonly<Record<string, VariantExpectations>> = {
     idle: 0,
     putRouted: false,
     gupWorks: false,
-    reflink: false,
+    reflink: 'none',
   },
   'coarse-pin@block': {
     ...legacy,
@@ -139,5 +158,11 @@ export const EXPECTATIONS: Readonly<Record<string, VariantExpectations>> = {
     vmaPgmapRef: true,
     unbindWhileMapped: false,
   },
-  'coarse-pin@revoke': { ...legacy, staticPgmapRefs: false, vmaPgmapRef: true },
+  // seed 001 "pin it active only while i/o is in flight": GUP references hold the pgmap, VMAs do not.
+  'coarse-pin@revoke': {
+    ...legacy,
+    staticPgmapRefs: false,
+    gupHoldsPgmapRef: true,
+    unbindWaitsForPin: true,
+  },
 };

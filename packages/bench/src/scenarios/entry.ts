@@ -19,6 +19,19 @@ export interface CatalogueEntry {
   applies?(p: Policy): string | null;
   /** Expected verdicts by full policy id (`1based@v6.14`); absent ids have no expectation. */
   readonly expected: Readonly<Record<string, Expectation>>;
+  /**
+   * Where the model's verdict for a real kernel's variant differs from what that kernel showed
+   * (`REAL_KERNEL_RUNS`), keyed by the kernel version: why, and optionally a schedule on which
+   * the model does show the kernel's outcome.
+   */
+  readonly realKernelNotes?: Readonly<Record<string, RealKernelNote>>;
+}
+
+/** Why the model's cell differs from a real kernel's outcome. */
+export interface RealKernelNote {
+  readonly reason: string;
+  /** A schedule token on which the model shows the real kernel's outcome. */
+  readonly schedule?: string;
 }
 
 export const DEFAULTS = ['1based@v6.14', '0based@v6.15', 'coarse-pin@block'] as const;

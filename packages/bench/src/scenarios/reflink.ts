@@ -47,7 +47,9 @@ export function* reflinkTeardown(k: Kernel, t: Task, c: ReflinkCtx): KGen {
 }
 
 export const needsReflink = (p: Policy) =>
-  p.caps.reflink ? null : 'xfs refused reflink on DAX before v5.19';
+  p.caps.reflink
+    ? null
+    : 'xfs refused reflink on DAX before v6.0 (xfs_reflink_remap_prep: "Don\'t share DAX file data for now")';
 
 /**
  * The reflink race shape: `reader` touches the shared block through file a while file b is

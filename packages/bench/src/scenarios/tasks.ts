@@ -1,5 +1,6 @@
 import {
   BLOCK,
+  bioReleasePages,
   exitMmap,
   FOLL_WRITE,
   getUserPagesFast,
@@ -139,13 +140,15 @@ export function truncateTask(): Scenario<PinCtx>['tasks'][number] {
 
 /**
  * The DMA task of the pin scenarios: GUP the page (`pin`: FOLL_PIN, as RDMA does; `get`:
- * FOLL_GET, as O_DIRECT did), optionally drop the mapping first (`munmap`), move data in
- * chunks, then release the page through the matching path (unpin / `release_pages`).
+ * FOLL_GET, as vmsplice / older O_DIRECT did; `bio`: an O_DIRECT bio, pinned as 6.5+
+ * `iov_iter_extract_pages()` does and released by `__bio_release_pages()`), optionally drop
+ * the mapping first (`munmap`), move data in chunks (`read`: out of the page, as a pipe or an
+ * O_DIRECT write does; else into it), then release the page through the matching path.
  */
 export function dmaTask(
   name: string,
-  gup: 'pin' | 'get',
-  opts: { munmap?: boolean } = {},
+  gup: 'pin' | 'get' | 'bio',
+  opts: { munmap?: boolean; read?: boolean } = {},
 ): Scenario<PinCtx>['tasks'][number] {
   return {
     name,
@@ -153,15 +156,17 @@ export function dmaTask(
       (c: PinCtx) => c.map.mm,
       function* (k, t, c) {
         const r =
-          gup === 'pin'
-            ? yield* pinUserPagesFast(k, t, c.map.mm, c.map.addr, 1, FOLL_WRITE)
-            : yield* getUserPagesFast(k, t, c.map.mm, c.map.addr, 1, FOLL_WRITE);
+          gup === 'get'
+            ? yield* getUserPagesFast(k, t, c.map.mm, c.map.addr, 1, FOLL_WRITE)
+            : yield* pinUserPagesFast(k, t, c.map.mm, c.map.addr, 1, FOLL_WRITE);
         if (r.err < 0) return;
         const m = c.w.dma.map(r.pfns);
         if (opts.munmap) yield* munmap(k, t, c.map.mm, c.map.addr, c.map.length);
-        yield* dmaWrite(c.w, t, m);
+        if (opts.read) yield* c.w.dma.read(t, m, 0, Math.min(4 * c.w.dma.chunkBytes, m.length));
+        else yield* dmaWrite(c.w, t, m);
         c.w.dma.unmap(m);
         if (gup === 'pin') unpinUserPages(k, t, r.pfns);
+        else if (gup === 'bio') bioReleasePages(k, t, r.pfns);
         else releasePages(k, t, r.pfns);
       },
     ),

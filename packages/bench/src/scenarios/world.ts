@@ -43,6 +43,15 @@ export interface DaxWorldOptions {
   align?: number;
   /** Bytes a DMA engine moves per step (default 1 KiB: a 4 KiB page takes four steps). */
   dmaChunk?: number;
+  /**
+   * `mkfs.xfs -m rmapbt=`: the pre-remove notification needs it (default true). The real-kernel
+   * runs used xfsprogs 6.1's default, rmapbt=0, except where a row says rmapbt=1.
+   */
+  rmapbt?: boolean;
+  /** `mkfs.xfs -d agcount=` (default 1; the 6.14+ notify wrap needs more than one). */
+  agCount?: number;
+  /** The filesystem's `->evict_inode` runs `dax_break_layout_final()` (default true; false: 6.15.0 FUSE / virtiofs). */
+  evictBreaksLayouts?: boolean;
 }
 
 /**
@@ -68,7 +77,12 @@ export function daxWorld(k: Kernel, opts: DaxWorldOptions = {}): DaxWorld {
   const region = bus.addRegion({ base: 2 ** 36, size: size + Math.max(align, 64 * SZ_2M) });
   const ns = region.createNamespace({ mode: 'fsdax', size, align, map: 'dev' });
   const binding = bindNamespace(k, boot, ns) as FsdaxBinding;
-  const fs = new DaxFs(k, binding.dax);
+  const fs = new DaxFs(k, binding.dax, {
+    ...(opts.rmapbt !== undefined ? { rmapbt: opts.rmapbt } : {}),
+    ...(opts.agCount !== undefined ? { agCount: opts.agCount } : {}),
+    ...(opts.evictBreaksLayouts !== undefined ? { evictBreaksLayouts: opts.evictBreaksLayouts } : {}),
+    ...(opts.evictBreaksLayouts === false ? { name: 'virtiofs' } : {}),
+  });
   const dma = createDmaEngine(k, { chunkBytes: opts.dmaChunk ?? 1024 });
   return { k, boot, ns, binding, fs, dma };
 }

@@ -15,6 +15,11 @@ export interface DaxHolder {
     nrPages: number,
     kind: 'pre-remove' | 'poison',
   ): KGen<number>;
+  /**
+   * 6.6+ `fs_holder_ops->mark_dead`: the block device under the filesystem died (unbind's
+   * `del_gendisk()` → `bdev_mark_dead()` → `fs_bdev_mark_dead()`): unused inodes are evicted.
+   */
+  bdevMarkDead?(k: Kernel, t: Task): KGen;
 }
 
 /**

@@ -161,6 +161,44 @@ export interface DaxFsOptions {
   name?: string;
   /** Lease-break time in ticks (default 1000). */
   leaseBreakTicks?: number;
+  /**
+   * `mkfs.xfs -m rmapbt=1`: the reverse-mapping btree that `xfs_dax_notify_failure()` needs to
+   * find a failed block's owners (without it: -EOPNOTSUPP, nobody is told). Default true.
+   */
+  rmapbt?: boolean;
+  /** Allocation groups (`mkfs.xfs -d agcount=`). Default 1. */
+  agCount?: number;
+  /**
+   * `->evict_inode` runs `dax_break_layout_final()` where the design has it (6.15 xfs, ext4).
+   * False is 6.15.0's FUSE / virtiofs `fuse_evict_inode()`, which did not ("fuse: ensure all
+   * DAX pages are idle prior to filesystem unmount", Haiyue Wang, 2025). Default true.
+   */
+  evictBreaksLayouts?: boolean;
+}
+
+/**
+ * What xfs's pre-remove notification (`kill_dax()` → `dax_holder_notify_failure(MF_MEM_PRE_REMOVE)`
+ * → `xfs_dax_notify_failure()`) does on this filesystem under this kernel. The one place that
+ * decides it:
+ * - `unsupported`: no rmapbt: `xfs_dax_notify_failure()` returns -EOPNOTSUPP ("notify_failure()
+ *   needs rmapbt enabled!"); no kill, no shutdown, mappers keep stale PTEs into the memory
+ *   `memunmap_pages()` removes (real 6.1/6.12: a read returns old data; 6.18/7.3: the write
+ *   fault oopses in `do_wp_page`).
+ * - `livelock`: xfs ≥ 6.14 with more than one AG: `rm_startblock + 1` wraps in 32 bits
+ *   (`xfs_dax_notify_dev_failure`), `xfs_failure_pgcnt()` becomes ~2^32 and
+ *   `mf_dax_kill_procs()` walks it one index at a time (real 6.18.15 / 7.3.4: the mapper is
+ *   killed, then unbind never returns).
+ * - `kill`: freeze, `mf_dax_kill_procs(MF_MEM_PRE_REMOVE)` (SIGBUS to every mapper),
+ *   invalidate, `xfs_force_shutdown(SHUTDOWN_FORCE_UMOUNT)` (real 6.12 with rmapbt).
+ */
+export type PreRemoveOutcome = 'unsupported' | 'kill' | 'livelock';
+
+/** Decides the `PreRemoveOutcome` for a filesystem (see there). */
+export function xfsPreRemoveOutcome(k: Kernel, fs: DaxFs): PreRemoveOutcome {
+  if (!fs.rmapbt) return 'unsupported';
+  if (k.needPolicy('xfs_dax_notify_failure').caps.xfsNotifyRangeWraps === true && fs.agCount > 1)
+    return 'livelock';
+  return 'kill';
 }
 
 /**
@@ -178,9 +216,22 @@ export class DaxFs implements DaxHolder {
   mounted = true;
   /** `/proc/sys/fs/lease-break-time` in scheduler ticks: how long a lease holder has to let go. */
   leaseBreakTicks: number;
+  /** The reverse-mapping btree is on (`-m rmapbt=1`). */
+  readonly rmapbt: boolean;
+  /** Allocation groups. */
+  readonly agCount: number;
+  /** `->evict_inode` calls `dax_break_layout_final()` (false: 6.15.0 FUSE / virtiofs). */
+  readonly evictBreaksLayouts: boolean;
+  /** `xfs_force_shutdown()` ran (pre-remove, or the block device died). */
+  shutdown = false;
 
   constructor(k: Kernel, dax: DaxDevice, opts: DaxFsOptions = {}) {
     this.leaseBreakTicks = opts.leaseBreakTicks ?? 1000;
+    this.rmapbt = opts.rmapbt ?? true;
+    this.agCount = opts.agCount ?? 1;
+    this.evictBreaksLayouts = opts.evictBreaksLayouts ?? true;
+    if (!Number.isInteger(this.agCount) || this.agCount < 1)
+      throw new DaxrefError('BAD_ARGUMENT', 'xfs', `agCount must be a positive integer, got ${opts.agCount}`);
     this.k = k;
     this.dax = dax;
     this.name = opts.name ?? 'xfs';
@@ -352,6 +403,7 @@ export class DaxFs implements DaxHolder {
       e = yield* this.grabMappingEntry(k, t, inode.mapping, index, order);
       if (e === null) return VM_FAULT_FALLBACK;
       yield PREEMPT; // iomap_begin may sleep (xfs_ilock, block allocation) with the entry locked
+      if (this.shutdown) return VM_FAULT_SIGBUS; // xfs_*_iomap_begin: xfs_is_shutdown() → -EIO
       // iomap_begin: look the extent up, allocating on a write.
       let block = this.extent(inode, index, nr);
       let cow = false;
@@ -382,7 +434,12 @@ export class DaxFs implements DaxHolder {
       const pfn = this.dax.directAccess(block);
       if (pfn < 0) return VM_FAULT_SIGBUS; // dax_direct_access() after kill_dax
       if (pfn % nr !== 0) return VM_FAULT_FALLBACK; // dax_iomap_direct_access: a misaligned pfn cannot be a huge leaf
-      const shared = !write && this.alloc.shareCount(block) > 1; // IOMAP_F_SHARED
+      // IOMAP_F_SHARED on a read fault (v6.2+, "fsdax,xfs: set the shared flag when file extent
+      // is shared"). v6.0–6.1 mark only the CoW write fault's new page (`dax_fault_is_cow()` →
+      // `dax_mapping_set_cow()`); a read fault of a shared extent associates as unshared and
+      // trips WARN_ON_ONCE(page->mapping) (real 6.1.176: fs/dax.c:380).
+      const cowOnly = k.needPolicy('dax_fault_is_cow').caps.reflinkCowOnly === true;
+      const shared = cowOnly ? cow : !write && this.alloc.shareCount(block) > 1;
       // The entry may be a PMD entry this PTE fault found: its first pfn is the folio's.
       const entryPfn = e.order > order && e.associated ? e.pfn : pfn;
       const r = yield* this.insertEntry(k, t, inode, e, entryPfn, shared, cow);
@@ -537,6 +594,7 @@ export class DaxFs implements DaxHolder {
     const m = inode.mapping;
     if (policy.caps.mappingMappedShortcut && !m.mapped()) return -1;
     yield* unmapMappingPages(k, t, inode, first, end - first);
+    const skipsLocked = policy.caps.busyScanSkipsLocked === true;
     for (const e of m.range(first, end)) {
       if (e.locked) {
         // get_unlocked_entry()
@@ -548,6 +606,10 @@ export class DaxFs implements DaxHolder {
           { kind: 'entry', fn: 'get_unlocked_entry' },
         );
         if (e.deleted) continue;
+        // ≤6.14: get_unlocked_entry() returns the *next* present entry once the lock is
+        // released, "so any processing of the original locked entry will be skipped. This can
+        // cause dax_layout_busy_page_range() to miss DMA-busy pages" (6be3e21d25ca, 6.15).
+        if (skipsLocked) continue;
       }
       if (e.zero || !e.associated) continue;
       for (let pfn = e.pfn; pfn < e.pfn + e.nrPages; ) {
@@ -571,7 +633,11 @@ export class DaxFs implements DaxHolder {
     if (!policy.caps.breakLayouts) return 0; // v4.5: no DMA-vs-truncate wait at all
     for (;;) {
       const page = yield* this.layoutBusyPage(k, t, inode, first, end);
-      if (page < 0) return 0;
+      if (page < 0) {
+        // 6.15 dax_break_layout(): `if (!page) dax_delete_mapping_range(mapping, start, end)`.
+        if (policy.caps.breakLayoutDeletes === true) yield* this.deleteEntries(k, t, inode, first, end);
+        return 0;
+      }
       const key = policy.layoutWaitKey(page);
       const idle = () => policy.layoutPageIdle(k, page);
       // ___wait_var_event(key, idle, TASK_INTERRUPTIBLE, 0, 0, xfs_wait_dax_page(inode)) (6.15:
@@ -718,7 +784,7 @@ export class DaxFs implements DaxHolder {
   *evict(k: Kernel, t: Task, inode: Inode): KGen {
     if (inode.evicted) return;
     const policy = k.needPolicy('evict');
-    if (policy.caps.breakLayoutsOnEvict) {
+    if (policy.caps.breakLayoutsOnEvict && this.evictBreaksLayouts) {
       for (;;) {
         const page = yield* this.layoutBusyPage(k, t, inode, 0, Number.MAX_SAFE_INTEGER);
         if (page < 0) break;
@@ -736,6 +802,15 @@ export class DaxFs implements DaxHolder {
         );
       }
     }
+    // 6.15 truncate_folio_batch_exceptionals(): a DAX entry still present at
+    // truncate_inode_pages_final() is WARN_ON_ONCE(1), then deleted. xfs / ext4 removed them in
+    // dax_break_layout_final(); 6.15.0's fuse_evict_inode() did not (mm/truncate.c:89).
+    // The WARN came with the 6.15 series (v8 06/20), as did dax_break_layout()'s delete: the
+    // designs with `breakLayoutDeletes` are the ones that have it.
+    k.warnOnce(
+      policy.caps.breakLayoutDeletes === true && !this.evictBreaksLayouts && inode.mapping.entries.size > 0,
+      'truncate_folio_batch_exceptionals: WARN_ON_ONCE(1) (a DAX entry outlived ->evict_inode)',
+    );
     yield* this.deleteEntries(k, t, inode, 0, Number.MAX_SAFE_INTEGER);
     if (inode.nlink === 0) this.freeBlocks(inode, 0, Number.MAX_SAFE_INTEGER); // xfs_inactive
     inode.evicted = true;
@@ -782,6 +857,43 @@ export class DaxFs implements DaxHolder {
       b.iolock.upWrite(t);
       a.iolock.upWrite(t);
     }
+  }
+
+  /**
+   * `fsync()` → `dax_writeback_mapping_range()` → `dax_writeback_one()` for every entry: the
+   * entry is locked (`dax_lock_entry`) across `dax_entry_mkclean()` and `dax_flush()`, both of
+   * which may sleep, then unlocked with a wake. [I] The model keeps the entry lock and the sleep
+   * point; it does not write-protect the PTEs (no scenario reads the dirty bits after fsync).
+   */
+  *fsync(k: Kernel, t: Task, inode: Inode): KGen<number> {
+    return yield* syscall(t, this.fsyncCall(k, t, inode));
+  }
+
+  private *fsyncCall(k: Kernel, t: Task, inode: Inode): KGen<number> {
+    const m = inode.mapping;
+    for (const e of m.range(0, Number.MAX_SAFE_INTEGER)) {
+      while (e.locked) {
+        yield* k.waits.wait(
+          t,
+          m.entryKey(e.index),
+          () => !e.locked || e.deleted,
+          `DAX entry ${m.id}:${e.index}`,
+          {
+            kind: 'entry',
+            fn: 'dax_writeback_one',
+          },
+        );
+      }
+      if (e.deleted || e.zero || !e.associated) continue;
+      e.locked = true; // dax_lock_entry()
+      try {
+        yield PREEMPT; // i_mmap_lock_read / dax_entry_mkclean / dax_flush
+      } finally {
+        e.locked = false;
+        k.waits.wake(m.entryKey(e.index)); // dax_wake_entry(WAKE_NEXT)
+      }
+    }
+    return 0;
   }
 
   /** The `pwrite` system call (see `pwriteCall`): a pending SIGKILL is acted on at its return. */
@@ -860,14 +972,32 @@ export class DaxFs implements DaxHolder {
     kind: 'pre-remove' | 'poison',
   ): KGen<number> {
     const base = this.dax.media.startPfn;
+    const outcome = kind === 'pre-remove' ? xfsPreRemoveOutcome(k, this) : 'kill';
+    if (outcome === 'unsupported') return -Errno.EOPNOTSUPP;
     for (const inode of [...this.inodes.values()]) {
       for (const [index, b] of inode.blocks) {
         if (base + b < startPfn || base + b >= startPfn + nrPages) continue;
         yield* unmapMappingPages(k, t, inode, index, 1);
+        if (kind === 'pre-remove') {
+          // mf_dax_kill_procs(MF_MEM_PRE_REMOVE) → collect_procs_fsdax(pre_remove) → kill_procs:
+          // SIGBUS to every task mapping the file.
+          for (const v of inode.mapping.iMmap) if (!v.mm.dead) signalMappers(k, v.mm.id);
+        }
         if (kind === 'poison') {
           k.memmap.setFlags(base + b, PG_HWPOISON); // mf_dax_kill_procs → SetPageHWPoison
           for (const v of inode.mapping.iMmap) if (!v.mm.dead) signalMappers(k, v.mm.id);
         }
+      }
+      if (kind === 'pre-remove' && outcome === 'livelock') {
+        // A livelock in device teardown, not a sleep: the hang checker reports the unbind as an
+        // `unbind-hang` (nothing, not even a signal, ends the ~2^32-page walk).
+        yield* k.waits.wait(
+          t,
+          `xfs-notify-livelock:${this.dax.name}`,
+          () => false,
+          'xfs_dax_notify_dev_failure: ri_high.rm_startblock + 1 wraps to 0 for a group that is not the last, so mf_dax_kill_procs() walks ~2^32 page indexes (dax_lock_mapping_entry)',
+          { fn: 'mf_dax_kill_procs', teardown: true, predicate: 'the walk over ~2^32 pages to end' },
+        );
       }
       if (kind === 'pre-remove') {
         yield* inode.mmapLock.downWrite(t);
@@ -878,7 +1008,19 @@ export class DaxFs implements DaxHolder {
         }
       }
     }
+    if (kind === 'pre-remove') this.shutdown = true; // xfs_force_shutdown(SHUTDOWN_FORCE_UMOUNT)
     return 0;
+  }
+
+  /**
+   * `fs_bdev_mark_dead()` (6.6+ `fs_holder_ops`, reached from unbind's `del_gendisk()`):
+   * `evict_inodes()` evicts every cached inode with no open reference (on 6.15+ through
+   * `dax_break_layout_final()`, which waits for a pinned folio: the real 6.18 / 7.3 unbind waits
+   * for the DMA), then the filesystem is shut down.
+   */
+  *bdevMarkDead(k: Kernel, t: Task): KGen {
+    for (const inode of [...this.inodes.values()]) if (inode.refs === 0) yield* this.evict(k, t, inode);
+    this.shutdown = true;
   }
 }
 

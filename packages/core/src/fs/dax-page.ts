@@ -2,13 +2,13 @@ import type { Kernel } from '../kernel';
 import { PG_DAX_SHARED } from '../memmap';
 import type { AddressSpace } from './address-space';
 
-// Per-page helpers of fs/dax.c's entry association (v6.0 – v6.14, and the legacy designs that
+// Per-page helpers of fs/dax.c's entry association (v4.18 – v6.14, and the legacy designs that
 // keep per-page association). The designs differ in when they call them; the bookkeeping is one.
 // A shared (reflinked) page keeps its share count in `index` with PG_DAX_SHARED standing for
 // `page->mapping == PAGE_MAPPING_DAX_SHARED`.
 
 /**
- * `dax_page_share_get()` (v6.0+; v5.19's `dax_mapping_set_cow()` is the same on the get side):
+ * `dax_page_share_get()` (v6.2+; v6.0–6.1's `dax_mapping_set_cow()` is the same on the get side):
  * the first share of a page that was mapped regularly counts that mapping too.
  */
 export function daxPageShareGet(k: Kernel, pfn: number): void {
@@ -38,6 +38,8 @@ export function daxPageAssociate(k: Kernel, pfn: number, mapping: AddressSpace, 
     'dax_associate_entry: WARN_ON_ONCE(page->mapping)',
     pfn,
   );
+  // `page->mapping = mapping` overwrites a PAGE_MAPPING_DAX_COW / _SHARED sentinel.
+  mm.clearFlags(pfn, PG_DAX_SHARED);
   mm.setMapping(pfn, mapping.id);
   mm.setIndex(pfn, index);
 }

@@ -12,11 +12,12 @@ import {
 } from '../constants';
 import { DaxrefError } from '../errors';
 import type { Kernel } from '../kernel';
+import { PG_DAX_SHARED } from '../memmap';
 import type { DevPagemap } from '../pgmap';
 import { type KGen, PREEMPT, type Task } from '../sched/task';
 import { handleMmFault } from './memory';
 import { gupPutFolio, tryGrabFolio, tryGrabFolioFast } from './page-ref';
-import { PTE_DEVMAP, PTE_DIRTY, PTE_SPECIAL, PTE_WRITE, PTE_YOUNG } from './page-table';
+import { type Leaf, PTE_DEVMAP, PTE_DIRTY, PTE_SPECIAL, PTE_WRITE, PTE_YOUNG } from './page-table';
 import type { Mm, Vma } from './vma';
 import { VM_WRITE } from './vma';
 
@@ -54,6 +55,47 @@ function checkVmaFlags(k: Kernel, t: Task, vma: Vma, flags: number): number {
     if (!leased) return -Errno.EOPNOTSUPP;
   }
   return 0;
+}
+
+/**
+ * `gup_must_unshare()` on a read-only leaf for a FOLL_PIN without FOLL_WRITE, where the design
+ * makes a shared fsdax page look anonymous (6.2–6.14: `PAGE_MAPPING_DAX_SHARED` ==
+ * `PAGE_MAPPING_ANON`, and such a page is never `PageAnonExclusive`).
+ */
+function daxMustUnshare(k: Kernel, leaf: Leaf, pfn: number, flags: number): boolean {
+  return (
+    k.policy?.caps.daxSharedLooksAnon === true &&
+    (flags & FOLL_PIN) !== 0 &&
+    (flags & FOLL_WRITE) === 0 &&
+    (leaf.bits & PTE_WRITE) === 0 &&
+    k.memmap.valid(pfn) &&
+    (k.memmap.flags(pfn) & PG_DAX_SHARED) !== 0
+  );
+}
+
+/**
+ * The 6.2–6.14 loop: `follow_page_pte()` returns -EMLINK (unshare needed), `faultin_page()`
+ * with FAULT_FLAG_UNSHARE is a no-op on a shared mapping (`sanitize_fault_flags()`), and
+ * `__get_user_pages()` retries the same page forever (seen on the real 6.12.95: the task spins
+ * in `follow_page_pte` until SIGKILL). The model reports it and parks the task for good.
+ */
+function* gupUnshareLivelock(k: Kernel, t: Task, pfn: number): KGen<number> {
+  // A livelock, not a sleep: the task spins in follow_page_pte → faultin_page and only a fatal
+  // signal ends it (`fatal_signal_pending()` in __get_user_pages' retry). The hang checker
+  // reports it as a `hang` (killable) with this predicate.
+  yield* k.waits.wait(
+    t,
+    `gup-livelock:${t.id}`,
+    () => t.fatal,
+    `the unshare of shared fsdax pfn ${pfn} (livelock: PAGE_MAPPING_DAX_SHARED is the PAGE_MAPPING_ANON bit, gup_must_unshare() never clears)`,
+    {
+      fn: '__get_user_pages',
+      state: 'killable',
+      predicate: 'a fatal signal (the unshare fault is a no-op)',
+      pfn,
+    },
+  );
+  return -Errno.EINTR;
 }
 
 /**
@@ -110,6 +152,11 @@ function* getUserPagesLocked(
       // retry: "If we have a pending SIGKILL, don't keep faulting pages": `ret = -EINTR; goto out`
       // (v5.x: -ERESTARTSYS); `return i ? i : ret`, so the pages already in `out` stay with the caller.
       if (t.fatal) return -Errno.EINTR;
+      const leaf = mm.pt.lookup(a);
+      if (leaf !== null) {
+        const p = leaf.pfn + Math.floor((a - leaf.start) / PAGE_SIZE);
+        if (daxMustUnshare(k, leaf, p, flags)) return yield* gupUnshareLivelock(k, t, p);
+      }
       let pfn = followPage(k, t, vma, a, flags, ctx);
       for (let tries = 0; pfn === -1 && tries < 3; tries++) {
         if (flags & FOLL_NOFAULT) return -Errno.EFAULT;
@@ -218,6 +265,8 @@ export function* gupFast(
       }
       if (leaf.bits & PTE_DEVMAP) {
         if (flags & FOLL_LONGTERM) break;
+        // gup_fast_pte_range(): `!pte_write(pte) && gup_must_unshare(NULL, flags, page)` → slow path.
+        if (daxMustUnshare(k, leaf, first, flags)) break;
         // gup_fast_undo_dev_pagemap(): drops every page taken since nr_start (this PTE table, or
         // this huge leaf) when a devmap step fails.
         const undoFrom = leaf.level === 'pte' ? tableStart : out.length;

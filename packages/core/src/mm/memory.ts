@@ -8,7 +8,7 @@ import {
 } from '../constants';
 import { DaxrefError } from '../errors';
 import type { Kernel } from '../kernel';
-import { PG_HWPOISON } from '../memmap';
+import { PG_HWPOISON, PG_STALE } from '../memmap';
 import { syscall } from '../sched/signal';
 import { type KGen, PREEMPT, type Task } from '../sched/task';
 import { kcall } from '../trace/hooks';
@@ -33,6 +33,15 @@ import { Mm, VM_DAX, VM_HUGEPAGE, VM_READ, VM_SHARED, VM_WRITE, Vma, type VmFile
 export function rmapAdd(k: Kernel, pfn: number, level: PtLevel): void {
   const mm = k.memmap;
   const head = mm.compoundHead(pfn);
+  if (mm.flags(head) & PG_STALE) {
+    // __lruvec_stat_mod_folio() → folio_memcg(): memcg_data of this folio is the stale
+    // _nr_pages of a large folio split without folio_reset_order() (6.15-rc: NULL deref oops).
+    k.report(
+      'use-after-free',
+      `folio_add_file_rmap_ptes: folio ${head} carries stale folio metadata of a split large folio (memcg_data = old _nr_pages): __lruvec_stat_mod_folio dereferences it`,
+      head,
+    );
+  }
   if (level === 'pte') {
     mm.mapcountAdd(pfn, 1);
     if (mm.isLarge(head)) mm.largeMapcountAdd(head, 1);
@@ -123,6 +132,16 @@ export function zapLeaf(k: Kernel, tlb: MmuGather, mm: Mm, leaf: Leaf, file = fa
   mm.rss -= levelPages(leaf.level);
   tlb.needFlush = true;
   if (leaf.bits & (PTE_SPECIAL | PTE_DEVMAP)) return; // vm_normal_page() == NULL
+  if (k.anyRemoved && !k.memmap.valid(leaf.pfn)) {
+    // A stale PTE into memory memunmap_pages() removed (no pre-remove zapped it): the rmap and
+    // refcount updates touch a freed memmap (real 6.18 / 7.3: the oops in do_wp_page).
+    k.report(
+      'use-after-free',
+      `zap_present_ptes: the struct page of pfn ${leaf.pfn} was removed with its device (memunmap_pages)`,
+      leaf.pfn,
+    );
+    return;
+  }
   if (file && leaf.bits & PTE_DIRTY && leaf.level === 'pte') {
     // zap_present_folio_ptes(): a dirty file PTE sets delay_rmap and force_flush, so its rmap
     // goes with the put, after the flush, before zap_pte_range() returns.

@@ -88,7 +88,14 @@ export function putPage(k: Kernel, t: Task, pfn: number): void {
  * `gup_put_folio(folio, refs, flags)`: a FOLL_PIN release subtracts `_pincount` on a large folio
  * or multiplies by the bias on a small one, then puts. The zero folio was never pinned.
  */
-export function gupPutFolio(k: Kernel, t: Task, pfn: number, refs: number, flags: number): void {
+export function gupPutFolio(
+  k: Kernel,
+  t: Task,
+  pfn: number,
+  refs: number,
+  flags: number,
+  via: PutPath = 'unpin',
+): void {
   if (gone(k, pfn, 'gup_put_folio')) return;
   const mm = k.memmap;
   const head = mm.compoundHead(pfn);
@@ -97,7 +104,7 @@ export function gupPutFolio(k: Kernel, t: Task, pfn: number, refs: number, flags
     if (head === k.zeroPfn) return; // is_zero_folio()
     if (mm.isLarge(head)) mm.pincountAdd(head, -refs);
     else n = refs * GUP_PIN_COUNTING_BIAS;
-    putRefs(k, t, head, n, 'unpin');
+    putRefs(k, t, head, n, via);
     return;
   }
   putRefs(k, t, head, n, 'put_page');
@@ -123,6 +130,15 @@ export function unpinUserPages(k: Kernel, t: Task, pfns: readonly number[]): voi
     gupPutFolio(k, t, head, j - i, FOLL_PIN);
     i = j;
   }
+}
+
+/**
+ * `__bio_release_pages()`: an O_DIRECT bio's completion drops the user pages it held (6.5+:
+ * `bio_release_folio()` → `unpin_user_folio()`). The put goes through the `bio` path, which a
+ * variant may route around the devmap hook (6.1.y from 6.1.76: `folio_put_refs()`).
+ */
+export function bioReleasePages(k: Kernel, t: Task, pfns: readonly number[]): void {
+  for (const pfn of pfns) gupPutFolio(k, t, pfn, 1, FOLL_PIN, 'bio');
 }
 
 /** `release_pages()` / `folios_put_refs()`: one put per page, through the release_pages path. */

@@ -45,6 +45,7 @@ export const evictDuringDma: CatalogueEntry = {
   expected: expect({
     '1based@v4.5': 'dma-corruption',
     '1based@v4.18': 'dma-corruption',
+    '1based@v6.1': ['dma-corruption', 'must'], // real 6.1.176
     '1based@v6.14': ['dma-corruption', 'must'],
     '0based@v6.15': ['pass', 'must'],
     'coarse-pin@block': 'dma-corruption',

@@ -17,6 +17,10 @@ interface LongtermCtx extends GupCtx {
 
 export const longtermPinRefused: CatalogueEntry = {
   kind: 'failure',
+  applies: (p) =>
+    p.caps.follLongterm === false
+      ? 'no FOLL_LONGTERM before 4.15 (get_user_pages_longterm(), 2bb6d2837083)'
+      : null,
   scenario: {
     id: 'longterm-pin-refused',
     title: 'T1 asks for a FOLL_LONGTERM pin on FSDAX',
@@ -49,9 +53,10 @@ export const longtermPinRefused: CatalogueEntry = {
     },
   },
   expected: expect({
-    '1based@v4.5': 'pass',
+    '1based@v4.5': 'n/a', // FOLL_LONGTERM arrived in 4.15 (2bb6d2837083)
     '1based@v4.18': 'pass',
     '1based@v5.19-rc1': 'pass',
+    '1based@v6.1': ['pass', 'must'], // real 6.1.176
     '1based@v6.14': ['pass', 'must'],
     '0based@dan-2022': 'pass',
     '0based@v6.15': ['pass', 'must'],

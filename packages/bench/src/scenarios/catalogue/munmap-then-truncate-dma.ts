@@ -16,6 +16,7 @@ export const munmapThenTruncate: CatalogueEntry = {
     '1based@v4.5': 'dma-corruption',
     '1based@v4.18': 'dma-corruption',
     '1based@v5.19-rc1': 'dma-corruption',
+    '1based@v6.1': ['dma-corruption', 'must'], // real 6.1.176
     '1based@v6.14': ['dma-corruption', 'must'],
     '0based@dan-2022': 'pass',
     '0based@v6.15': ['pass', 'must'],

@@ -10,7 +10,7 @@ export const reflinkTruncateRefault: CatalogueEntry = {
     title:
       'two files share one block (reflink), both mapped; one is truncated while the other drops its mapping and faults the block in again',
     source:
-      "model prediction, not in DOMAIN §6: 6.15 wait_page_idle() sleeps for folio_ref_count == 0 (dax_page_is_idle), which the other file's mapping of the shared folio keeps at 1",
+      "6.15 wait_page_idle() sleeps for folio_ref_count == 0 (dax_page_is_idle), which the other file's mapping of the shared folio keeps at 1; confirmed on real 6.18.15 and 7.3.4 (a TASK_INTERRUPTIBLE wait that lasts until a unmaps)",
     setup: reflinkSetup,
     tasks: reflinkTasks(function* (k, t, c) {
       // drop the mapping and fault the shared block in again: a new association
@@ -20,5 +20,15 @@ export const reflinkTruncateRefault: CatalogueEntry = {
     }),
     teardown: reflinkTeardown,
   },
-  expected: expect({ '1based@v6.14': 'pass', '0based@v6.15': 'hang' }),
+  realKernelNotes: {
+    '6.1.176': {
+      reason:
+        "the model reports the WARN_ON_ONCE(page->mapping) of b's read fault of the shared block (6.0–6.1 associate it as unshared); the real boot had already spent that WARN_ON_ONCE in reflink-shared-block, earlier in the same run, so its console stayed quiet",
+    },
+  },
+  expected: expect({
+    '1based@v6.1': 'warn',
+    '1based@v6.14': ['pass', 'must'], // real 6.12.95: no hang in 1590 iterations
+    '0based@v6.15': ['hang', 'must'], // real 6.18.15 / 7.3.4: asleep until munmap(a)
+  }),
 };
