@@ -713,6 +713,7 @@ static void t_reflink_holder(int pinned) {
     say("T1: read the pipe: its reference is dropped");
   }
   enum wres w = op_done(&o) ? W_RETURNED : judge_wait(&o, t_rel, ma, PG, -1);
+  if (op_done(&o)) munmap(mb, PG);
   if (w == W_MISSED) result("fail", "missed-wakeup", "");
   else if (w == W_HANG_UNMAP) result("fail", "hang", "released_by_munmap_of_a=yes");
   else if (w == W_HANG) result("fail", "hang", "released_by_munmap_of_a=no");
@@ -957,6 +958,125 @@ static void t_fork_split(void) {
          "umount=%d unbind_s=%.3f", u.ret, o.end - o.start);
 }
 
+
+/* ---- normal workloads: each must simply pass ---- */
+
+static int check_bytes(const unsigned char *p, size_t len, int byte) {
+  for (size_t i = 0; i < len; i++)
+    if (p[i] != byte) return (int)i;
+  return -1;
+}
+
+/* fault-rw-basic: read and write faults over a 4 MiB file (PMD-sized where aligned). */
+static void t_fault_rw(void) {
+  char path[256];
+  snprintf(path, sizeof path, MNT "/%s", cur);
+  size_t len = 4 << 20;
+  int f = make_file(path, FILEB, len);
+  unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+  if (p == MAP_FAILED) die("mmap");
+  int bad = check_bytes(p, len, FILEB);
+  memset(p, 0x22, len);
+  msync(p, len, MS_SYNC);
+  munmap(p, len);
+  unsigned char *b = malloc(len);
+  if (pread(f, b, len, 0) != (ssize_t)len) die("pread");
+  int bad2 = check_bytes(b, len, 0x22);
+  say("read faults saw the file's data: %s; writes reached the file: %s", bad < 0 ? "yes" : "no", bad2 < 0 ? "yes" : "no");
+  result(bad < 0 && bad2 < 0 ? "pass" : "fail", bad < 0 && bad2 < 0 ? "" : "data-mismatch", "bytes=%zu", len);
+}
+
+/* gup-pin-unpin / odirect-unfaulted: a synchronous O_DIRECT write from (pin, unpin) or read into
+   the DAX mapping, faulted first or not; then truncate must not wait. */
+static void t_gup(int unfaulted) {
+  char path[256];
+  snprintf(path, sizeof path, MNT "/%s", cur);
+  int f = make_file(path, FILEB, PG);
+  unsigned char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+  if (p == MAP_FAILED) die("mmap");
+  if (!unfaulted) p[0] = FILEB;
+  int d = open("/dev/ram0", O_RDWR | O_DIRECT);
+  if (d < 0) die("open /dev/ram0");
+  ssize_t n = unfaulted ? pread(d, p, PG, 0) : pwrite(d, p, PG, 12 << 20);
+  int ok = n == PG && (unfaulted ? check_bytes(p, PG, MARK) < 0 : 1);
+  say("O_DIRECT %s the %s DAX page: %zd, data %s", unfaulted ? "read into" : "write from",
+      unfaulted ? "unfaulted" : "mapped", n, ok ? "as expected" : "wrong");
+  close(d);
+  struct op o = {.kind = OP_TRUNCATE, .fd = f};
+  op_start(&o);
+  int back = op_wait(&o, 10.0);
+  if (!back) dump_task(getpid(), o.tid, "T2");
+  else say("ftruncate(f, 0) returned %d after %.3fs", o.ret, o.end - o.start);
+  munmap(p, PG);
+  if (!back) back = op_wait(&o, 5.0);
+  result(ok && back ? "pass" : "fail", !back ? "hang" : ok ? "" : "data-mismatch", "io=%zd", n);
+}
+
+/* truncate-idle: map, write, munmap, truncate: no wait. */
+static void t_truncate_idle(void) {
+  char path[256];
+  snprintf(path, sizeof path, MNT "/%s", cur);
+  int f = make_file(path, FILEB, 16 * PG);
+  void *p = map_file(f, 16 * PG, PROT_READ | PROT_WRITE);
+  munmap(p, 16 * PG);
+  struct op o = {.kind = OP_TRUNCATE, .fd = f};
+  op_start(&o);
+  int back = op_wait(&o, 10.0);
+  if (!back) dump_task(getpid(), o.tid, "T2");
+  else say("ftruncate(f, 0) returned %d after %.3fs", o.ret, o.end - o.start);
+  result(back ? "pass" : "fail", back ? "" : "hang", "truncate_s=%.3f", back ? o.end - o.start : -1.0);
+}
+
+/* fork-pmd: a 2 MiB-aligned mapping (PMD fault where possible), fork, the child reads and writes it. */
+static void t_fork_pmd(void) {
+  char path[256];
+  snprintf(path, sizeof path, MNT "/%s", cur);
+  size_t len = 4 << 20;
+  int f = make_file(path, FILEB, len);
+  unsigned char *raw = mmap(NULL, len * 2, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  unsigned char *al = (unsigned char *)(((uintptr_t)raw + (2 << 20) - 1) & ~(uintptr_t)((2 << 20) - 1));
+  unsigned char *p = mmap(al, 2 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, f, 0);
+  if (p == MAP_FAILED) die("mmap");
+  p[0] = 0x55;
+  pid_t c = fork();
+  if (c == 0) {
+    int ok = p[0] == 0x55 && p[(1 << 20)] == FILEB;
+    p[4096] = 0x66;
+    _exit(ok ? 0 : 1);
+  }
+  int st;
+  waitpid(c, &st, 0);
+  int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0 && p[4096] == 0x66;
+  say("child saw the parent's data and its write reached the shared mapping: %s", ok ? "yes" : "no");
+  munmap(p, 2 << 20);
+  result(ok ? "pass" : "fail", ok ? "" : "data-mismatch", "child_status=0x%x", st);
+}
+
+/* reflink-cow: a and b share a block; a write through b's mapping copies it; a keeps its data. */
+static void t_reflink_cow(void) {
+  int fa, fb;
+  unsigned long long phys;
+  if (clone_pair(&fa, &fb, &phys)) {
+    result("inconclusive", "", "error=FICLONE");
+    return;
+  }
+  unsigned char *ma = map_file(fa, PG, PROT_READ);
+  unsigned char *mb = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fb, 0);
+  if (mb == MAP_FAILED) die("mmap");
+  (void)mb[0];
+  mb[0] = 0x42;
+  msync(mb, PG, MS_SYNC);
+  unsigned long long pb = phys_of(fb);
+  int ok = ma[0] == 0x41 && mb[0] == 0x42 && pb != phys;
+  say("after a write through b: a[0]=0x%02X b[0]=0x%02X, b's block %llu (shared block %llu)", ma[0], mb[0], pb, phys);
+  munmap(ma, PG);
+  munmap(mb, PG);
+  close(fa);
+  close(fb);
+  unlink_pair();
+  result(ok ? "pass" : "fail", ok ? "" : "data-mismatch", "cow_block_moved=%s", pb != phys ? "yes" : "no");
+}
+
 /* ---- entry points ---- */
 
 static int arg_int(int argc, char **argv, const char *key, int def) {
@@ -987,6 +1107,12 @@ static int run_test(const char *id, int argc, char **argv) {
   else if (!strncmp(id, "unbind-while-mapped", 19)) t_unbind_mapped();
   else if (!strcmp(id, "unbind-while-pinned")) t_unbind_pinned();
   else if (!strcmp(id, "fork-split-vma")) t_fork_split();
+  else if (!strcmp(id, "fault-rw-basic")) t_fault_rw();
+  else if (!strcmp(id, "gup-pin-unpin")) t_gup(0);
+  else if (!strcmp(id, "odirect-unfaulted")) t_gup(1);
+  else if (!strcmp(id, "truncate-idle")) t_truncate_idle();
+  else if (!strcmp(id, "fork-pmd")) t_fork_pmd();
+  else if (!strcmp(id, "reflink-cow")) t_reflink_cow();
   else {
     fprintf(stderr, "daxtest: unknown test '%s'\n", id);
     return 2;
