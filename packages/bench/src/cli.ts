@@ -201,13 +201,18 @@ function program(setCode: (n: number) => void): Command {
     .action(benchCommand);
   p.command('oracle')
     .description('run the scenarios user space can drive on real Linux kernels under QEMU, beside the model')
-    .option('--kernel <spec>', "6.1, 6.12, 6.18, a version, 'latest', a Debian package, or a bzImage path (repeatable)", collect, [])
+    .option(
+      '--kernel <spec>',
+      "6.1, 6.12, 6.18, a version, 'latest', a Debian package, or a bzImage path (repeatable)",
+      collect,
+      [],
+    )
     .option('--modules <dir>', 'the modules tree of a bzImage given as --kernel (INSTALL_MOD_PATH)')
     .option('--scenario <id>', 'a scenario or run id (repeatable); default: every drivable one', collect, [])
     .option('--json <file>', 'where to write the results', 'results/oracle.json')
     .option('--install-deps', 'apt-get install the host tools that are missing')
     .option('--cache <dir>', 'kernel and build cache (default ~/.cache/daxref/oracle)')
-    .option('--logs <dir>', 'where to keep each boot\'s console (default: oracle-console beside --json)')
+    .option('--logs <dir>', "where to keep each boot's console (default: oracle-console beside --json)")
     .option('--verbose', 'stream the guest console to stderr')
     .action(async (o) => setCode(await oracleCommand(o)));
   return p;

@@ -36,7 +36,10 @@ export interface ParsedConsole {
 const EVENT_PATTERNS: readonly [RegExp, KernelEvent['kind']][] = [
   [/Kernel panic/, 'panic'],
   [/\bOops\b|BUG: unable to handle|general protection fault|kernel BUG at/, 'oops'],
-  [/BUG: soft lockup|rcu_sched self-detected stall|rcu: INFO: .* stall|hung_task|blocked for more than/, 'livelock'],
+  [
+    /BUG: soft lockup|rcu_sched self-detected stall|rcu: INFO: .* stall|hung_task|blocked for more than/,
+    'livelock',
+  ],
   [/WARNING: CPU: \d+ PID: \d+ at /, 'warn'],
 ];
 
@@ -48,7 +51,10 @@ export function kernelEvent(line: string): KernelEvent | null {
 }
 
 /** Kernel lines kept as evidence beside the events: memory-failure kills, xfs shutdown, sysrq stacks' heads. */
-const NOTABLE = /Memory failure:|XFS \(pmem|Device is about to be removed|RIP: |Call Trace|dax_|xfs_|wait_page_idle|follow_page|__get_user_pages|unbind_store|Oops|soft lockup/;
+const NOTABLE =
+  /Memory failure:|XFS \(pmem|Device is about to be removed|RIP: |Call Trace|dax_|xfs_|wait_page_idle|follow_page|__get_user_pages|unbind_store|Oops|soft lockup/;
+
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
 
 const RESULT_RE = /DAXTEST RESULT (\S+) verdict=(\S+) kinds=(\S+)(.*)$/;
 
@@ -75,19 +81,21 @@ export function parseConsole(text: string, maxEvidence = 80): ParsedConsole {
     if (t.evidence.length < maxEvidence) t.evidence.push(line.trim());
   };
   for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-    let m: RegExpExecArray | null;
-    if ((m = /DAXTEST READY .*uptime=([\d.]+)/.exec(line))) {
+    const line = raw.replace(/\r$/, '').replace(ANSI, '');
+    const m1 = /DAXTEST READY .*uptime=([\d.]+)/.exec(line);
+    if (m1) {
       res.ready = true;
-      res.readyUptime = Number(m[1]);
+      res.readyUptime = Number(m1[1]);
       continue;
     }
-    if ((m = /DAXTEST SETUP-FAILED (\S+)/.exec(line))) {
-      res.setupFailed = m[1]!;
+    const m2 = /DAXTEST SETUP-FAILED (\S+)/.exec(line);
+    if (m2) {
+      res.setupFailed = m2[1]!;
       continue;
     }
-    if ((m = /DAXTEST SETUP-WARN (.*)$/.exec(line))) {
-      res.setupWarnings.push(m[1]!.trim());
+    const m3 = /DAXTEST SETUP-WARN (.*)$/.exec(line);
+    if (m3) {
+      res.setupWarnings.push(m3[1]!.trim());
       continue;
     }
     if (line.includes('DAXTEST ALL-DONE')) {
@@ -95,9 +103,10 @@ export function parseConsole(text: string, maxEvidence = 80): ParsedConsole {
       cur = null;
       continue;
     }
-    if ((m = /DAXTEST BEGIN (\S+)/.exec(line))) {
+    const m4 = /DAXTEST BEGIN (\S+)/.exec(line);
+    if (m4) {
       cur = {
-        id: m[1]!,
+        id: m4[1]!,
         verdict: null,
         kinds: [],
         fields: {},
@@ -109,19 +118,21 @@ export function parseConsole(text: string, maxEvidence = 80): ParsedConsole {
       res.tests.push(cur);
       continue;
     }
-    if ((m = /DAXTEST END (\S+)/.exec(line))) {
-      const t = res.tests.find((x) => x.id === m![1] && !x.ended);
+    const m5 = /DAXTEST END (\S+)/.exec(line);
+    if (m5) {
+      const t = res.tests.find((x) => x.id === m5[1] && !x.ended);
       if (t) t.ended = true;
       // Trace lines printed after END still belong to this test.
       continue;
     }
-    if ((m = RESULT_RE.exec(line))) {
-      const t = res.tests.find((x) => x.id === m![1]) ?? cur;
+    const m6 = RESULT_RE.exec(line);
+    if (m6) {
+      const t = res.tests.find((x) => x.id === m6[1]) ?? cur;
       if (t && t.resultLine === null) {
-        const v = m[2]!;
+        const v = m6[2]!;
         t.verdict = v === 'pass' || v === 'fail' || v === 'inconclusive' ? v : null;
-        t.kinds = m[3] === '-' ? [] : m[3]!.split(',');
-        t.fields = parseFields(m[4]!);
+        t.kinds = m6[3] === '-' ? [] : m6[3]!.split(',');
+        t.fields = parseFields(m6[4]!);
         t.resultLine = line.slice(line.indexOf('DAXTEST RESULT')).trim();
         add(t, t.resultLine);
       }
@@ -139,7 +150,8 @@ export function parseConsole(text: string, maxEvidence = 80): ParsedConsole {
     if (!target || res.allDone) continue;
     const d = line.indexOf('DAXTEST [');
     if (d >= 0) add(target, line.slice(d));
-    else if (line.includes('ORACLE trace:')) add(target, line.slice(line.indexOf('ORACLE trace:')).replace(/\s+/g, ' '));
+    else if (line.includes('ORACLE trace:'))
+      add(target, line.slice(line.indexOf('ORACLE trace:')).replace(/\s+/g, ' '));
     else if (cur && NOTABLE.test(line)) add(target, line.trim());
   }
   return res;
@@ -178,5 +190,9 @@ export function realVerdict(t: TestReport | undefined, stopped: boolean): RealVe
   }
   const verdict = t.verdict === 'pass' && t.events.length > 0 ? 'fail' : t.verdict;
   const evs = t.events.length ? `; console: ${[...new Set(t.events.map((e) => e.kind))].join(', ')}` : '';
-  return { verdict, kinds, summary: `${t.verdict}${t.kinds.length ? ` (${t.kinds.join(', ')})` : ''}${fields ? ` ${fields}` : ''}${evs}` };
+  return {
+    verdict,
+    kinds,
+    summary: `${t.verdict}${t.kinds.length ? ` (${t.kinds.join(', ')})` : ''}${fields ? ` ${fields}` : ''}${evs}`,
+  };
 }

@@ -17,7 +17,7 @@ export const HOST_TOOLS: readonly HostTool[] = [
   { command: 'ndctl', pkg: 'ndctl', use: 'creates the fsdax namespace' },
   { command: 'dmsetup', pkg: 'dmsetup', use: 'builds the dm-delay "DMA" device' },
   { command: 'cpio', pkg: 'cpio', use: 'packs the initramfs' },
-  { command: 'depmod', pkg: 'kmod', use: 'indexes a kernel package\'s modules' },
+  { command: 'depmod', pkg: 'kmod', use: "indexes a kernel package's modules" },
   { command: 'xz', pkg: 'xz-utils', use: 'unpacks .ko.xz modules' },
   { command: 'zstd', pkg: 'zstd', use: 'unpacks .ko.zst modules' },
   { command: 'gcc', pkg: 'gcc', use: 'builds the static guest program' },

@@ -11,7 +11,16 @@ export {
   type TestReport,
 } from './console';
 export { OracleError, type OracleErrorCode } from './errors';
-export { checkHostTools, EXTRA_PACKAGES, HOST_TOOLS, type HostTool, hasCommand, installHostTools, missingTools, whichCommand } from './host';
+export {
+  checkHostTools,
+  EXTRA_PACKAGES,
+  HOST_TOOLS,
+  type HostTool,
+  hasCommand,
+  installHostTools,
+  missingTools,
+  whichCommand,
+} from './host';
 export {
   type BootPlan,
   buildGuest,
@@ -39,5 +48,13 @@ export {
   SPEC_HELP,
   SUITES,
 } from './kernels';
-export { type BootRecord, type BootStatus, bootCapMs, bootStatus, type KernelRun, runKernel, type TestOutcome } from './oracle';
+export {
+  type BootRecord,
+  type BootStatus,
+  bootCapMs,
+  bootStatus,
+  type KernelRun,
+  runKernel,
+  type TestOutcome,
+} from './oracle';
 export { APPEND, type BootEnd, type BootResult, boot, cleanupAll, qemuArgs } from './qemu';

@@ -1,6 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OracleError } from './errors';
@@ -64,7 +74,14 @@ export function moduleClosure(depText: string, wanted: readonly string[]): strin
     const i = line.indexOf(':');
     if (i < 0) continue;
     const file = line.slice(0, i).trim();
-    deps.set(file, line.slice(i + 1).trim().split(/\s+/).filter(Boolean));
+    deps.set(
+      file,
+      line
+        .slice(i + 1)
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean),
+    );
     byName.set(norm(basename(file).replace(/\.ko(\.(xz|zst|gz))?$/, '')), file);
   }
   const out: string[] = [];
@@ -151,7 +168,11 @@ export function buildGuest(cacheDir: string): string {
   const tmp = `${out}.tmp-${process.pid}`;
   const r = run('gcc', ['-static', '-O2', '-pthread', '-o', tmp, src]);
   if (r.status !== 0) {
-    const first = r.stderr.toString().split('\n').find((l) => /error/.test(l)) ?? r.stderr.toString().trim();
+    const first =
+      r.stderr
+        .toString()
+        .split('\n')
+        .find((l) => /error/.test(l)) ?? r.stderr.toString().trim();
     throw new OracleError('BUILD', `gcc -static daxtest.c failed (install libc6-dev): ${first}`);
   }
   renameSync(tmp, out);
@@ -203,7 +224,8 @@ export function buildInitramfs(opts: {
     mkdirSync(join(root, d), { recursive: true });
   }
   const busybox = whichCommand('busybox');
-  if (!busybox) throw new OracleError('MISSING_TOOL', 'busybox not found; install the Debian package busybox-static');
+  if (!busybox)
+    throw new OracleError('MISSING_TOOL', 'busybox not found; install the Debian package busybox-static');
   copyFileSync(busybox, join(root, 'bin', 'busybox'));
   copyFileSync(opts.guest, join(root, 'bin', 'daxtest'));
   for (const tool of ['ndctl', 'mkfs.xfs', 'dmsetup']) {
@@ -217,7 +239,10 @@ export function buildInitramfs(opts: {
     const dep = readFileSync(join(opts.kernel.modulesDir, 'modules.dep'), 'utf8');
     modules = moduleClosure(dep, GUEST_MODULES);
     for (const m of modules) {
-      unpackModule(join(opts.kernel.modulesDir, m), join(root, 'lib', 'modules', basename(m).replace(/\.(xz|zst|gz)$/, '')));
+      unpackModule(
+        join(opts.kernel.modulesDir, m),
+        join(root, 'lib', 'modules', basename(m).replace(/\.(xz|zst|gz)$/, '')),
+      );
     }
   }
   writeFileSync(join(root, 'init'), initScript(opts.plan, modules));

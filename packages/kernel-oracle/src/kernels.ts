@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { OracleError } from './errors';
@@ -30,7 +39,8 @@ export interface KernelPackageName {
   release: string;
 }
 
-const NAME_RE = /^linux-(image|binary)-((\d+)\.(\d+)(?:\.(\d+))?(?:-(\d+))?(?:\+[a-z0-9.]+)?-amd64)(-unsigned)?$/;
+const NAME_RE =
+  /^linux-(image|binary)-((\d+)\.(\d+)(?:\.(\d+))?(?:-(\d+))?(?:\+[a-z0-9.]+)?-amd64)(-unsigned)?$/;
 
 /** Parses a generic amd64 kernel package name; null for other flavours (cloud, rt), debug or meta packages. */
 export function parseKernelPackage(name: string): KernelPackageName | null {
@@ -77,7 +87,8 @@ export function resolveSpec(spec: string, names: readonly string[]): ResolvedPac
   let pick: KernelPackageName | undefined;
   if (parseKernelPackage(spec) !== null || /^linux-(image|binary)-/.test(spec)) {
     pick = all.find((p) => p.name === spec);
-    if (!pick) throw new OracleError('USAGE', `kernel package '${spec}' is not in the archive; valid: ${SPEC_HELP}`);
+    if (!pick)
+      throw new OracleError('USAGE', `kernel package '${spec}' is not in the archive; valid: ${SPEC_HELP}`);
   } else {
     let cands: KernelPackageName[];
     if (spec === 'latest') {
@@ -97,9 +108,15 @@ export function resolveSpec(spec: string, names: readonly string[]): ResolvedPac
         cands = cands.filter((p) => p.version[2] === patch);
       }
     }
-    cands.sort((a, b) => cmp(b, a) || Number(b.unsigned) - Number(a.unsigned) || (a.kind === 'binary' ? -1 : 1));
+    cands.sort(
+      (a, b) => cmp(b, a) || Number(b.unsigned) - Number(a.unsigned) || (a.kind === 'binary' ? -1 : 1),
+    );
     pick = cands[0];
-    if (!pick) throw new OracleError('USAGE', `no amd64 kernel package in the archive matches '${spec}'; valid: ${SPEC_HELP}`);
+    if (!pick)
+      throw new OracleError(
+        'USAGE',
+        `no amd64 kernel package in the archive matches '${spec}'; valid: ${SPEC_HELP}`,
+      );
   }
   const packages = [pick.name];
   if (pick.kind === 'binary') {
@@ -119,7 +136,12 @@ export function defaultCacheDir(): string {
 }
 
 function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv, cwd?: string) {
-  return spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, cwd, maxBuffer: 64 << 20 });
+  return spawnSync(cmd, args, {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    cwd,
+    maxBuffer: 64 << 20,
+  });
 }
 
 /** A private apt configuration over Debian's archive (never the machine's own state). */
@@ -136,7 +158,8 @@ export class Archive {
 
   /** Writes the configuration and runs `apt-get update` (at most once a day). */
   update(mirror = 'http://deb.debian.org/debian'): void {
-    for (const d of ['state/lists/partial', 'cache/archives/partial']) mkdirSync(join(this.dir, d), { recursive: true });
+    for (const d of ['state/lists/partial', 'cache/archives/partial'])
+      mkdirSync(join(this.dir, d), { recursive: true });
     const key = '/usr/share/keyrings/debian-archive-keyring.gpg';
     writeFileSync(
       join(this.dir, 'sources.list'),
@@ -161,8 +184,14 @@ export class Archive {
     const r = run('apt-get', ['update', '-q'], this.env);
     const lists = readdirSync(join(this.dir, 'state/lists')).filter((f) => f.includes('_Packages'));
     if (r.status !== 0 || lists.length === 0) {
-      const err = (r.stderr || r.stdout || '').trim().split('\n').filter((l) => /^(E|Err):/.test(l))[0];
-      throw new OracleError('ARCHIVE', `the Debian archive did not answer (apt-get update): ${err ?? `exit ${r.status}`}`);
+      const err = (r.stderr || r.stdout || '')
+        .trim()
+        .split('\n')
+        .filter((l) => /^(E|Err):/.test(l))[0];
+      throw new OracleError(
+        'ARCHIVE',
+        `the Debian archive did not answer (apt-get update): ${err ?? `exit ${r.status}`}`,
+      );
     }
     writeFileSync(stamp, new Date().toISOString());
   }
@@ -198,7 +227,10 @@ export class Archive {
       log(`downloading ${pkg}`);
       const d = run('apt-get', ['download', '-q', pkg], this.env, debs);
       if (d.status !== 0) {
-        throw new OracleError('ARCHIVE', `apt-get download ${pkg} failed: ${d.stderr.trim().split('\n').pop()}`);
+        throw new OracleError(
+          'ARCHIVE',
+          `apt-get download ${pkg} failed: ${d.stderr.trim().split('\n').pop()}`,
+        );
       }
     }
     const tmp = `${root}.tmp-${process.pid}`;
@@ -278,16 +310,24 @@ export function bzImageRelease(buf: Buffer): string | null {
  */
 export function localKernel(bzImage: string, modules: string | undefined): KernelImage {
   if (!existsSync(bzImage) || !statSync(bzImage).isFile()) {
-    throw new OracleError('USAGE', `bzImage '${bzImage}' does not exist; give a path to a kernel image (arch/x86/boot/bzImage)`);
+    throw new OracleError(
+      'USAGE',
+      `bzImage '${bzImage}' does not exist; give a path to a kernel image (arch/x86/boot/bzImage)`,
+    );
   }
   const release = bzImageRelease(readFileSync(bzImage));
-  if (release === null) throw new OracleError('USAGE', `'${bzImage}' is not an x86 bzImage (no HdrS setup header)`);
+  if (release === null)
+    throw new OracleError('USAGE', `'${bzImage}' is not an x86 bzImage (no HdrS setup header)`);
   let modulesDir: string | null = null;
   if (modules !== undefined) {
     const cands = [modules, join(modules, 'lib', 'modules', release), join(modules, release)];
-    modulesDir = cands.find((d) => existsSync(join(d, 'modules.order')) || existsSync(join(d, 'modules.dep'))) ?? null;
+    modulesDir =
+      cands.find((d) => existsSync(join(d, 'modules.order')) || existsSync(join(d, 'modules.dep'))) ?? null;
     if (modulesDir === null) {
-      throw new OracleError('USAGE', `--modules '${modules}' holds no modules tree for ${release} (expected lib/modules/${release})`);
+      throw new OracleError(
+        'USAGE',
+        `--modules '${modules}' holds no modules tree for ${release} (expected lib/modules/${release})`,
+      );
     }
     ensureDepmod(modulesDir, release);
   }

@@ -96,16 +96,27 @@ export async function runKernel(opts: {
       });
       const parsed = parseConsole(r.console);
       const status = bootStatus(parsed, r.end);
-      const rec: BootRecord = { name: plan.name, rmapbt: plan.rmapbt, ms: r.ms, status, end: r.end, readyUptime: parsed.readyUptime, log };
+      const rec: BootRecord = {
+        name: plan.name,
+        rmapbt: plan.rmapbt,
+        ms: r.ms,
+        status,
+        end: r.end,
+        readyUptime: parsed.readyUptime,
+        log,
+      };
       boots.push(rec);
       opts.onBoot?.(plan, rec);
       const stopped = r.end !== 'poweroff' && !parsed.allDone;
       for (const t of plan.tests) {
         const rep: TestReport | undefined = parsed.tests.find((x) => x.id === t.id);
-        const real =
-          !parsed.ready
-            ? { verdict: 'inconclusive' as const, kinds: [], summary: `boot failed before the tests (${parsed.setupFailed ?? r.end})` }
-            : realVerdict(rep, stopped);
+        const real = !parsed.ready
+          ? {
+              verdict: 'inconclusive' as const,
+              kinds: [],
+              summary: `boot failed before the tests (${parsed.setupFailed ?? r.end})`,
+            }
+          : realVerdict(rep, stopped);
         const started = begun.get(t.id);
         tests.push({
           id: t.id,

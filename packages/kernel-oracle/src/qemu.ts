@@ -16,17 +16,35 @@ export interface BootResult {
 /** The QEMU command line of KERNEL-ORACLE.md "Booting": TCG, 2 vCPUs, 2 GiB, one emulated NVDIMM. */
 export function qemuArgs(bzImage: string, initrd: string, backing: string, append: string): string[] {
   return [
-    '-machine', 'pc,nvdimm=on',
-    '-accel', 'tcg,thread=multi',
-    '-cpu', 'max',
-    '-smp', '2',
-    '-m', '2G,slots=2,maxmem=8G',
-    '-object', `memory-backend-file,id=mem1,share=on,mem-path=${backing},size=2G,align=2M`,
-    '-device', 'nvdimm,id=nv1,memdev=mem1',
-    '-kernel', bzImage,
-    '-initrd', initrd,
-    '-append', append,
-    '-display', 'none', '-vga', 'none', '-nodefaults', '-serial', 'stdio', '-monitor', 'none',
+    '-machine',
+    'pc,nvdimm=on',
+    '-accel',
+    'tcg,thread=multi',
+    '-cpu',
+    'max',
+    '-smp',
+    '2',
+    '-m',
+    '2G,slots=2,maxmem=8G',
+    '-object',
+    `memory-backend-file,id=mem1,share=on,mem-path=${backing},size=2G,align=2M`,
+    '-device',
+    'nvdimm,id=nv1,memdev=mem1',
+    '-kernel',
+    bzImage,
+    '-initrd',
+    initrd,
+    '-append',
+    append,
+    '-display',
+    'none',
+    '-vga',
+    'none',
+    '-nodefaults',
+    '-serial',
+    'stdio',
+    '-monitor',
+    'none',
     '-no-reboot',
   ];
 }
@@ -88,9 +106,13 @@ export function boot(opts: {
   ftruncateSync(fd, 2 << 30);
   closeSync(fd);
   const t0 = performance.now();
-  const child = spawn(opts.qemu ?? 'qemu-system-x86_64', qemuArgs(opts.bzImage, opts.initrd, backing, APPEND), {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    opts.qemu ?? 'qemu-system-x86_64',
+    qemuArgs(opts.bzImage, opts.initrd, backing, APPEND),
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   live.add(child);
   const log = opts.logFile ? createWriteStream(opts.logFile) : null;
   const chunks: string[] = [];

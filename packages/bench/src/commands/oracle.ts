@@ -8,13 +8,14 @@ import {
   buildGuest,
   checkHostTools,
   defaultCacheDir,
+  installHostTools,
   type KernelImage,
   kernelFromTree,
   localKernel,
   OracleError,
-  installHostTools,
   resolveSpec,
   runKernel,
+  SPEC_HELP,
   type TestOutcome,
 } from '@daxref/kernel-oracle';
 import { BenchError } from '../errors';
@@ -58,7 +59,14 @@ export interface OracleKernel {
   /** Wall time of all this kernel's boots, ms. */
   bootMs: number;
   status: 'ok' | 'boot-failed' | 'timeout' | 'oops';
-  boots: { name: string; rmapbt: boolean; ms: number; status: string; end: string; readyUptime: number | null }[];
+  boots: {
+    name: string;
+    rmapbt: boolean;
+    ms: number;
+    status: string;
+    end: string;
+    readyUptime: number | null;
+  }[];
   scenarios: OracleScenario[];
 }
 
@@ -86,7 +94,10 @@ export interface OracleOpts {
 export function selectRuns(ids: readonly string[]): RealKernelRun[] {
   const all = Object.values(REAL_KERNEL).flatMap((d) => d.runs);
   if (ids.length === 0) return all;
-  const valid = [...Object.keys(REAL_KERNEL).filter((k) => REAL_KERNEL[k]!.runs.length > 0), ...all.map((r) => r.id)];
+  const valid = [
+    ...Object.keys(REAL_KERNEL).filter((k) => REAL_KERNEL[k]!.runs.length > 0),
+    ...all.map((r) => r.id),
+  ];
   const out: RealKernelRun[] = [];
   for (const id of ids) {
     const decl = REAL_KERNEL[id];
@@ -95,7 +106,10 @@ export function selectRuns(ids: readonly string[]): RealKernelRun[] {
       throw new BenchError('UNKNOWN_SCENARIO', `scenario '${id}' does not run on a real kernel: ${decl.why}`);
     }
     if (runs.length === 0) {
-      throw new BenchError('UNKNOWN_SCENARIO', `unknown real-kernel scenario '${id}'; valid: ${[...new Set(valid)].join(', ')}`);
+      throw new BenchError(
+        'UNKNOWN_SCENARIO',
+        `unknown real-kernel scenario '${id}'; valid: ${[...new Set(valid)].join(', ')}`,
+      );
     }
     for (const r of runs) if (!out.includes(r)) out.push(r);
   }
@@ -108,7 +122,8 @@ export function planBoots(runs: readonly RealKernelRun[]): BootPlan[] {
   const shared = [...runs.filter((r) => r.boot === 'shared'), ...runs.filter((r) => r.boot === 'last')];
   const plans: BootPlan[] = [];
   if (shared.length > 0) plans.push({ name: 'main', rmapbt: false, tests: shared.map(guest) });
-  for (const r of runs.filter((x) => x.boot === 'own')) plans.push({ name: r.id, rmapbt: r.rmapbt, tests: [guest(r)] });
+  for (const r of runs.filter((x) => x.boot === 'own'))
+    plans.push({ name: r.id, rmapbt: r.rmapbt, tests: [guest(r)] });
   return plans;
 }
 
@@ -135,6 +150,8 @@ export function compare(t: TestOutcome, catalogue: string, model: OracleScenario
   };
 }
 
+const SPEC_RE = /^(latest|\d+\.\d+(\.\d+)?|linux-(image|binary)-[a-z0-9.+-]+)$/;
+
 function isPath(spec: string): boolean {
   return spec.includes('/') || spec.endsWith('bzImage') || existsSync(spec);
 }
@@ -154,6 +171,11 @@ export async function oracleCommand(o: OracleOpts): Promise<number> {
   const specs = o.kernel.length > 0 ? o.kernel : [...DEFAULT_KERNELS];
   if (o.modules !== undefined && !specs.some(isPath)) {
     throw new BenchError('USAGE', '--modules goes with a bzImage path given as --kernel');
+  }
+  for (const spec of specs) {
+    if (isPath(spec)) wrap(() => localKernel(spec, o.modules));
+    else if (!SPEC_RE.test(spec))
+      throw new BenchError('USAGE', `unknown kernel spec '${spec}'; valid: ${SPEC_HELP}`);
   }
   const say = (s: string) => {
     if (interactive() || o.verbose) process.stderr.write(`${s}\n`);
@@ -194,7 +216,12 @@ export async function oracleCommand(o: OracleOpts): Promise<number> {
   say(`model: ${catalogueIds.length} scenarios under ${policies.join(', ') || 'no variant'}`);
   const matrix = policies.length > 0 ? await runMatrix({ policies, scenarios: catalogueIds }) : null;
 
-  const out: OracleFile = { schema: 'daxref.oracle/1', generatedAt: new Date().toISOString(), tool: { version: VERSION }, kernels: [] };
+  const out: OracleFile = {
+    schema: 'daxref.oracle/1',
+    generatedAt: new Date().toISOString(),
+    tool: { version: VERSION },
+    kernels: [],
+  };
   const logs = o.logs ?? join(resolve(o.json, '..'), 'oracle-console');
   for (const [i, k] of kernels.entries()) {
     const rule = rules[i] ?? null;
@@ -216,7 +243,14 @@ export async function oracleCommand(o: OracleOpts): Promise<number> {
       variantCite: rule?.cite ?? null,
       bootMs: run.bootMs,
       status: run.status,
-      boots: run.boots.map((b) => ({ name: b.name, rmapbt: b.rmapbt, ms: b.ms, status: b.status, end: b.end, readyUptime: b.readyUptime })),
+      boots: run.boots.map((b) => ({
+        name: b.name,
+        rmapbt: b.rmapbt,
+        ms: b.ms,
+        status: b.status,
+        end: b.end,
+        readyUptime: b.readyUptime,
+      })),
       scenarios: run.tests.map((t) => {
         const sc = scenarioOfRun(t.id)!;
         const cell = matrix?.cells.find((c) => c.scenario === sc && c.policy === rule?.policy);
@@ -230,14 +264,19 @@ export async function oracleCommand(o: OracleOpts): Promise<number> {
   return 0;
 }
 
-const verdictText = (v: string, kinds: readonly string[]) => (v === 'fail' && kinds.length ? kinds.join('+') : v);
+const verdictText = (v: string, kinds: readonly string[]) =>
+  v === 'fail' && kinds.length ? kinds.join('+') : v;
 
 /** The terminal table: per kernel its boots' wall times, per run the real verdict beside the model's. */
 export function formatOracle(f: OracleFile): string {
   const lines: string[] = [];
   for (const k of f.kernels) {
-    lines.push(`${k.release} (${k.package}) — model ${k.variant ?? 'n/a'} — ${k.status}, ${(k.bootMs / 1000).toFixed(1)} s`);
-    lines.push(`  boots: ${k.boots.map((b) => `${b.name} ${(b.ms / 1000).toFixed(1)} s${b.status === 'ok' ? '' : ` (${b.status})`}`).join(', ')}`);
+    lines.push(
+      `${k.release} (${k.package}) — model ${k.variant ?? 'n/a'} — ${k.status}, ${(k.bootMs / 1000).toFixed(1)} s`,
+    );
+    lines.push(
+      `  boots: ${k.boots.map((b) => `${b.name} ${(b.ms / 1000).toFixed(1)} s${b.status === 'ok' ? '' : ` (${b.status})`}`).join(', ')}`,
+    );
     const w = Math.max(10, ...k.scenarios.map((s) => s.scenario.length)) + 2;
     for (const s of k.scenarios) {
       const mark = s.comparable ? (s.agree ? '  ' : '✘ ') : '? ';
@@ -259,7 +298,10 @@ export function readOracle(path: string): OracleFile {
   try {
     f = JSON.parse(readFileSync(path, 'utf8')) as OracleFile;
   } catch (e) {
-    throw new BenchError('IO', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new BenchError(
+      'IO',
+      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   if (f?.schema !== 'daxref.oracle/1' || !Array.isArray(f.kernels)) {
     throw new BenchError('IO', `${path} is not a daxref.oracle/1 file (run daxref oracle --json ${path})`);
@@ -274,9 +316,18 @@ export function formatOracleBeside(m: MatrixFile, f: OracleFile): string {
     lines.push(`  ${k.release} → ${k.variant ?? 'no variant'}`);
     for (const s of k.scenarios) {
       const cell = m.cells.find((c) => c.scenario === s.catalogue && c.policy === k.variant);
-      const model = cell ? verdictText(cell.verdict, [...new Set(cell.violations.map((v) => v.kind))]) : 'not in this matrix';
-      const agree = cell && (s.real.verdict === 'pass' || s.real.verdict === 'fail') ? (cell.verdict === s.real.verdict ? '' : ' ✘') : '';
-      lines.push(`    ${s.scenario.padEnd(32)} real ${verdictText(s.real.verdict, s.real.kinds).padEnd(26)} model ${model}${agree}`);
+      const model = cell
+        ? verdictText(cell.verdict, [...new Set(cell.violations.map((v) => v.kind))])
+        : 'not in this matrix';
+      const agree =
+        cell && (s.real.verdict === 'pass' || s.real.verdict === 'fail')
+          ? cell.verdict === s.real.verdict
+            ? ''
+            : ' ✘'
+          : '';
+      lines.push(
+        `    ${s.scenario.padEnd(32)} real ${verdictText(s.real.verdict, s.real.kinds).padEnd(26)} model ${model}${agree}`,
+      );
     }
   }
   return lines.join('\n');

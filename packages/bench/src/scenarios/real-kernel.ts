@@ -44,67 +44,136 @@ const DMA = 'an O_DIRECT AIO read from dm-delay (5 s) into a page of the DAX map
 /** Every catalogue scenario's real-kernel declaration. */
 export const REAL_KERNEL: Readonly<Record<string, RealKernelDecl>> = {
   'longterm-pin-refused': {
-    runs: [run('longterm-pin-refused', 'IORING_REGISTER_BUFFERS and AF_XDP XDP_UMEM_REG (FOLL_LONGTERM) on an fsdax page; anon and shmem controls')],
+    runs: [
+      run(
+        'longterm-pin-refused',
+        'IORING_REGISTER_BUFFERS and AF_XDP XDP_UMEM_REG (FOLL_LONGTERM) on an fsdax page; anon and shmem controls',
+      ),
+    ],
   },
   'reflink-shared-block': {
-    runs: [run('reflink-shared-block', 'two FICLONE-shared files map the block by read faults; truncate b then a; any WARN fails')],
+    runs: [
+      run(
+        'reflink-shared-block',
+        'two FICLONE-shared files map the block by read faults; truncate b then a; any WARN fails',
+      ),
+    ],
   },
-  'fault-rw-basic': { runs: [run('fault-rw-basic', 'read and write faults over a 4 MiB DAX file; the data round-trips')] },
+  'fault-rw-basic': {
+    runs: [run('fault-rw-basic', 'read and write faults over a 4 MiB DAX file; the data round-trips')],
+  },
   'gup-pin-unpin': {
-    runs: [run('gup-pin-unpin', 'a synchronous O_DIRECT write from the mapped DAX page (pin, unpin); truncate then does not wait')],
+    runs: [
+      run(
+        'gup-pin-unpin',
+        'a synchronous O_DIRECT write from the mapped DAX page (pin, unpin); truncate then does not wait',
+      ),
+    ],
   },
   'truncate-idle': { runs: [run('truncate-idle', 'map, write, munmap, truncate: no wait')] },
   'odirect-unfaulted': {
-    runs: [run('odirect-unfaulted', 'a synchronous O_DIRECT read into an unfaulted DAX mapping (GUP faults it in)')],
+    runs: [
+      run(
+        'odirect-unfaulted',
+        'a synchronous O_DIRECT read into an unfaulted DAX mapping (GUP faults it in)',
+      ),
+    ],
   },
   'fork-pmd': { runs: [run('fork-pmd', 'a 2 MiB-aligned DAX mapping, fork; the child reads and writes it')] },
   'reflink-cow': {
-    runs: [run('reflink-cow', 'a write through b\'s mapping of a FICLONE-shared block copies it; a keeps its data')],
+    runs: [
+      run('reflink-cow', "a write through b's mapping of a FICLONE-shared block copies it; a keeps its data"),
+    ],
   },
   'truncate-during-dma': {
-    runs: [run('truncate-during-dma', `${DMA}; ftruncate while mapped; a sleeper still asleep 5 s after the DMA gets SIGUSR1 (missed wake-up test)`)],
+    runs: [
+      run(
+        'truncate-during-dma',
+        `${DMA}; ftruncate while mapped; a sleeper still asleep 5 s after the DMA gets SIGUSR1 (missed wake-up test)`,
+      ),
+    ],
   },
   'munmap-then-truncate-dma': {
-    runs: [run('munmap-then-truncate-dma', `${DMA}; munmap, ftruncate, reuse the block; its new owner must not receive the DMA`)],
+    runs: [
+      run(
+        'munmap-then-truncate-dma',
+        `${DMA}; munmap, ftruncate, reuse the block; its new owner must not receive the DMA`,
+      ),
+    ],
   },
   'evict-during-dma': {
     runs: [run('evict-during-dma', `${DMA}; munmap, unlink, close (evict), reuse the block`)],
   },
   'get-holder-vs-pin-wait': {
     runs: [
-      run('get-holder-vs-pin-wait', 'vmsplice holds the mapped DAX page (FOLL_GET); ftruncate must wait until the pipe is read'),
-      run('get-holder-munmap-truncate', 'the same after munmap: the pipe must not return the next owner\'s data'),
+      run(
+        'get-holder-vs-pin-wait',
+        'vmsplice holds the mapped DAX page (FOLL_GET); ftruncate must wait until the pipe is read',
+      ),
+      run(
+        'get-holder-munmap-truncate',
+        "the same after munmap: the pipe must not return the next owner's data",
+      ),
     ],
   },
   'reflink-truncate-refault': {
     runs: [
-      run('reflink-truncate-getholder', 'deterministic form: a vmsplice holder through a\'s mapping while b is truncated'),
-      run('reflink-truncate-pinned', 'deterministic form: an O_DIRECT write from a\'s mapping (FOLL_PIN) while b is truncated'),
-      run('reflink-truncate-refault', 'the exact scenario: truncate b while a munmaps, re-mmaps and faults the shared block; repeated with randomised timing until a hang or the bound', {
-        args: ['iterations=2000', 'seconds=45'],
-        maxTries: 2000,
-      }),
+      run(
+        'reflink-truncate-getholder',
+        "deterministic form: a vmsplice holder through a's mapping while b is truncated",
+      ),
+      run(
+        'reflink-truncate-pinned',
+        "deterministic form: an O_DIRECT write from a's mapping (FOLL_PIN) while b is truncated",
+      ),
+      run(
+        'reflink-truncate-refault',
+        'the exact scenario: truncate b while a munmaps, re-mmaps and faults the shared block; repeated with randomised timing until a hang or the bound',
+        {
+          args: ['iterations=2000', 'seconds=45'],
+          maxTries: 2000,
+        },
+      ),
     ],
   },
   'fork-split-vma': {
-    runs: [run('fork-split-vma', 'fork with a 4-page DAX mapping, mprotect split in the child, exit, munmap, umount, unbind', { boot: 'last' })],
+    runs: [
+      run(
+        'fork-split-vma',
+        'fork with a 4-page DAX mapping, mprotect split in the child, exit, munmap, umount, unbind',
+        { boot: 'last' },
+      ),
+    ],
   },
   'unbind-while-mapped': {
     runs: [
-      run('unbind-while-mapped', 'rmapbt=1 (the pre-remove path): a mapper stays idle, the admin unbinds, the mapper reads and writes', {
-        rmapbt: true,
-        boot: 'own',
-        timeoutSec: 45,
-      }),
-      run('unbind-while-mapped+rmapbt0', 'the same with rmapbt=0 (xfsprogs 6.1\'s default: xfs ignores MF_MEM_PRE_REMOVE)', {
-        test: 'unbind-while-mapped',
+      run(
+        'unbind-while-mapped',
+        'rmapbt=1 (the pre-remove path): a mapper stays idle, the admin unbinds, the mapper reads and writes',
+        {
+          rmapbt: true,
+          boot: 'own',
+          timeoutSec: 45,
+        },
+      ),
+      run(
+        'unbind-while-mapped+rmapbt0',
+        "the same with rmapbt=0 (xfsprogs 6.1's default: xfs ignores MF_MEM_PRE_REMOVE)",
+        {
+          test: 'unbind-while-mapped',
+          boot: 'own',
+          timeoutSec: 45,
+        },
+      ),
+    ],
+  },
+  'unbind-while-pinned': {
+    runs: [
+      run('unbind-while-pinned', `${DMA}; munmap + close, then unbind while the DMA is in flight`, {
         boot: 'own',
         timeoutSec: 45,
       }),
     ],
-  },
-  'unbind-while-pinned': {
-    runs: [run('unbind-while-pinned', `${DMA}; munmap + close, then unbind while the DMA is in flight`, { boot: 'own', timeoutSec: 45 })],
   },
   'unbind-idle': {
     runs: [],
@@ -137,7 +206,9 @@ export const REAL_KERNEL: Readonly<Record<string, RealKernelDecl>> = {
 };
 
 /** The result ids of every real-kernel run, in declaration order. */
-export const REAL_KERNEL_RUN_IDS: readonly string[] = Object.values(REAL_KERNEL).flatMap((d) => d.runs.map((r) => r.id));
+export const REAL_KERNEL_RUN_IDS: readonly string[] = Object.values(REAL_KERNEL).flatMap((d) =>
+  d.runs.map((r) => r.id),
+);
 
 /** The catalogue scenario a run id belongs to. */
 export function scenarioOfRun(runId: string): string | null {
