@@ -1138,7 +1138,26 @@ static int watchdog(double secs, const char *id, int argc, char **argv) {
   double end = now() + secs;
   int st = 0;
   pid_t w = 0;
-  while ((w = waitpid(c, &st, WNOHANG)) == 0 && now() < end) msleep(20);
+  double reported = 0;
+  while ((w = waitpid(c, &st, WNOHANG)) == 0 && now() < end) {
+    msleep(20);
+    if (*shared_done && reported == 0) reported = now();
+    if (reported > 0 && now() - reported > 10) {
+      /* The result is in; the test process cannot exit (e.g. D state in exit_aio after an oops). */
+      say("WATCHDOG: %s printed its result but has not exited 10s later; stacks of its threads:", id);
+      char p[64];
+      snprintf(p, sizeof p, "/proc/%d/task", c);
+      DIR *d = opendir(p);
+      struct dirent *e;
+      while (d && (e = readdir(d)))
+        if (e->d_name[0] != '.') dump_task(c, atoi(e->d_name), "thread");
+      if (d) closedir(d);
+      kill(c, SIGKILL);
+      printf("DAXTEST END %s\n", id);
+      fflush(stdout);
+      return 1;
+    }
+  }
   if (w == 0) {
     say("WATCHDOG: %s still running after %.0fs; stacks of its threads:", id, secs);
     char p[64];

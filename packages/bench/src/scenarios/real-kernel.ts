@@ -99,6 +99,10 @@ export const REAL_KERNEL: Readonly<Record<string, RealKernelDecl>> = {
         'munmap-then-truncate-dma',
         `${DMA}; munmap, ftruncate, reuse the block; its new owner must not receive the DMA`,
       ),
+      run(
+        'get-holder-munmap-truncate',
+        "the read-side twin: a vmsplice (FOLL_GET) holder, munmap, ftruncate, reuse; the pipe must not return the next owner's data",
+      ),
     ],
   },
   'evict-during-dma': {
@@ -109,10 +113,6 @@ export const REAL_KERNEL: Readonly<Record<string, RealKernelDecl>> = {
       run(
         'get-holder-vs-pin-wait',
         'vmsplice holds the mapped DAX page (FOLL_GET); ftruncate must wait until the pipe is read',
-      ),
-      run(
-        'get-holder-munmap-truncate',
-        "the same after munmap: the pipe must not return the next owner's data",
       ),
     ],
   },
