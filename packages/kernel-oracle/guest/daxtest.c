@@ -379,6 +379,17 @@ static enum wres judge_wait(struct op *o, double t_rel, void *amap, size_t alen,
   }
   say("T2: %s STILL BLOCKED %.0fs after the holder let go:", op_name(o), grace);
   dump_task(getpid(), o->tid, "T2");
+  if (amap) {
+    /* Does another mapping of the shared block keep it asleep? (0-based: a's mapping holds a reference) */
+    double tm = now();
+    munmap(amap, alen);
+    say("T2: munmap(a) while %s is asleep", op_name(o));
+    if (op_wait(o, 3.0)) {
+      say("T2: after munmap(a): %s returned ret=%d %.3fs after the munmap", op_name(o), o->ret, o->end - tm);
+      return W_HANG_UNMAP;
+    }
+    say("T2: munmap(a) did not end the wait");
+  }
   if (task_state(getpid(), o->tid) == 'S') {
     double ts = now();
     pthread_kill(o->th, SIGUSR1);
@@ -395,24 +406,9 @@ static enum wres judge_wait(struct op *o, double t_rel, void *amap, size_t alen,
       return W_MISSED;
     }
     if (op_done(o)) {
-      say("T2: after SIGUSR1: returned ret=%d (%s): interrupted, its wait condition is still false",
-          o->ret, strerror(o->err));
-      if (!amap) return W_HANG;
-      op_start(o);
-      msleep(500);
-    }
-  }
-  if (amap) {
-    if (op_done(o)) {
-      say("T2: the retried %s returned at once", op_name(o));
-      return W_RETURNED;
-    }
-    say("T2: %s is asleep while a holds its mapping; now munmap(a)", op_name(o));
-    double tm = now();
-    munmap(amap, alen);
-    if (op_wait(o, 3.0)) {
-      say("T2: after munmap(a): %s returned ret=%d %.3fs after the munmap", op_name(o), o->ret, o->end - tm);
-      return W_HANG_UNMAP;
+      say("T2: after SIGUSR1: returned ret=%d (%s): interrupted, its wait condition is still false", o->ret,
+          strerror(o->err));
+      return W_HANG;
     }
   }
   if (op_wait(o, 5.0)) {
