@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kernelEvent, parseConsole, parseFields, realVerdict } from '../src/index';
+import { bootStatus, kernelEvent, parseConsole, parseFields, realVerdict } from '../src/index';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'latin1');
 
@@ -111,5 +111,27 @@ describe('small parsers', () => {
       error: 'open x: No such file',
       b: 'yes',
     });
+  });
+});
+
+describe('recorded 6.1.176 consoles (audits/real-kernels.md †A and unbind-while-pinned)', () => {
+  it('a missed wake-up: the guest verdict and the kprobe evidence (bio release, then no wake)', () => {
+    const p = parseConsole(fixture('console-6.1-missed-wakeup.log'));
+    const t = p.tests[0]!;
+    expect(realVerdict(t, false)).toMatchObject({ verdict: 'fail', kinds: ['missed-wakeup'] });
+    expect(t.evidence.some((l) => l.includes('found its wait condition already true'))).toBe(true);
+    expect(t.evidence.some((l) => /ORACLE trace: .*biorelease: \(__bio_release_pages/.test(l))).toBe(true);
+  });
+
+  it('an oops in the middle of a test: fail with use-after-free, the WARN and the oops, the boot status is oops', () => {
+    const p = parseConsole(fixture('console-6.1-unbind-while-pinned.log'));
+    const t = p.tests[0]!;
+    expect(t.ended).toBe(true);
+    expect(realVerdict(t, false)).toMatchObject({
+      verdict: 'fail',
+      kinds: ['use-after-free', 'warn', 'oops'],
+    });
+    expect(t.evidence.some((l) => l.includes('BUG: unable to handle page fault'))).toBe(true);
+    expect(bootStatus(p, 'poweroff')).toBe('oops');
   });
 });
