@@ -92,7 +92,12 @@ export async function runKernel(opts: {
           if (m && begun.has(m[1]!)) took.set(m[1]!, performance.now() - begun.get(m[1]!)!);
           opts.onLine?.(line);
         },
-        doneAfter: (line) => line.includes('DAXTEST ALL-DONE') || line.includes('DAXTEST SETUP-FAILED'),
+        // After the last test's END only the kprobe dump and poweroff remain; a CPU soft-locked by
+        // an oops can block both, so the boot is stopped a few seconds later.
+        doneAfter: (line) =>
+          line.includes('DAXTEST ALL-DONE') ||
+          line.includes('DAXTEST SETUP-FAILED') ||
+          line.includes(`DAXTEST END ${plan.tests.at(-1)?.id ?? ''}`),
       });
       const parsed = parseConsole(r.console);
       const status = bootStatus(parsed, r.end);
