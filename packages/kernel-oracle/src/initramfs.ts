@@ -11,6 +11,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OracleError } from './errors';
@@ -148,7 +149,15 @@ export function initScript(plan: BootPlan, modules: readonly string[]): string {
 /** The guest program's source, shipped with the package. */
 export function guestSource(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const p of [join(here, '..', 'guest', 'daxtest.c'), join(here, 'guest', 'daxtest.c')]) {
+  const cands = [join(here, '..', 'guest', 'daxtest.c'), join(here, 'guest', 'daxtest.c')];
+  try {
+    // When bundled into another package's dist, find the package itself.
+    const pj = createRequire(import.meta.url).resolve('@daxref/kernel-oracle/package.json');
+    cands.push(join(dirname(pj), 'guest', 'daxtest.c'));
+  } catch {
+    // not resolvable from here: the relative candidates are all there is
+  }
+  for (const p of cands) {
     if (existsSync(p)) return p;
   }
   throw new OracleError('BUILD', 'guest/daxtest.c not found beside the package');
