@@ -2,7 +2,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bzImageRelease, localKernel, OracleError, parseKernelPackage, resolveSpec } from '../src/index';
+import {
+  Archive,
+  bzImageRelease,
+  hasCommand,
+  localKernel,
+  OracleError,
+  parseKernelPackage,
+  resolveSpec,
+} from '../src/index';
 
 // `apt-cache search` over bookworm … experimental, recorded 2026-12-01.
 const names = readFileSync(join(__dirname, 'fixtures', 'apt-kernel-names.txt'), 'utf8')
@@ -103,5 +111,22 @@ describe('a local bzImage', () => {
     writeFileSync(junk, 'not a kernel');
     expect(() => localKernel(junk, undefined)).toThrow(/not an x86 bzImage/);
     expect(() => localKernel(p, dir)).toThrow(/holds no modules tree for 6.20.0/);
+  });
+});
+
+describe('an archive that does not answer', () => {
+  it.skipIf(!hasCommand('apt-get'))('is a one-line ARCHIVE error', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'daxref-oracle-apt-'));
+    const a = new Archive(cache);
+    let err: unknown;
+    try {
+      a.update('http://127.0.0.1:9/debian'); // the discard port: connection refused
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(OracleError);
+    expect((err as OracleError).code).toBe('ARCHIVE');
+    expect((err as Error).message).toMatch(/^the Debian archive did not answer \(apt-get update\)/);
+    expect((err as Error).message).not.toContain('\n');
   });
 });
