@@ -57,4 +57,13 @@ export {
   runKernel,
   type TestOutcome,
 } from './oracle';
-export { APPEND, type BootEnd, type BootResult, boot, cleanupAll, qemuArgs } from './qemu';
+export {
+  APPEND,
+  type BootEnd,
+  type BootResult,
+  boot,
+  cleanupAll,
+  qemuArgs,
+  releaseTempDir,
+  trackTempDir,
+} from './qemu';

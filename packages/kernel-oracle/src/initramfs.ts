@@ -122,7 +122,7 @@ export function initScript(plan: BootPlan, modules: readonly string[]): string {
     'ndctl create-namespace -f -e namespace0.0 -m fsdax -a 2M > /tmp/ns.json 2>&1 || { cat /tmp/ns.json; fail ndctl; }',
     'i=0; while [ ! -b /dev/pmem0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done',
     `mkfs.xfs -f -q -m reflink=1,rmapbt=${plan.rmapbt ? 1 : 0} /dev/pmem0 || fail mkfs`,
-    'mkdir -p /mnt && mount -o dax=always /dev/pmem0 /mnt || fail mount',
+    'mkdir -p /mnt && mount -t xfs -o dax=always /dev/pmem0 /mnt || fail mount',
     'echo "DAXTEST STAGE dm-delay"',
     'daxtest fill /dev/ram0 0xd5 || fail fill',
     'dmsetup create daxdelay --table "0 32768 delay /dev/ram0 0 5000" || fail dmsetup',

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ParsedConsole, parseConsole, type RealVerdict, realVerdict, type TestReport } from './console';
 import { type BootPlan, buildInitramfs } from './initramfs';
 import type { KernelImage } from './kernels';
-import { type BootEnd, boot } from './qemu';
+import { type BootEnd, boot, releaseTempDir, trackTempDir } from './qemu';
 
 /** A boot's status in results/oracle.json. */
 export type BootStatus = 'ok' | 'boot-failed' | 'timeout' | 'oops';
@@ -70,6 +70,7 @@ export async function runKernel(opts: {
   const tests: TestOutcome[] = [];
   for (const plan of opts.plans) {
     const work = mkdtempSync(join(tmpdir(), 'daxref-initramfs-'));
+    trackTempDir(work);
     try {
       const initrd = join(work, 'initrd.gz');
       buildInitramfs({ kernel: opts.kernel, plan, guest: opts.guest, workDir: work, out: initrd });
@@ -133,7 +134,7 @@ export async function runKernel(opts: {
         });
       }
     } finally {
-      rmSync(work, { recursive: true, force: true });
+      releaseTempDir(work);
     }
   }
   const status = boots.reduce<BootStatus>((s, b) => (RANK[b.status] > RANK[s] ? b.status : s), 'ok');

@@ -49,7 +49,7 @@ describe('initScript', () => {
       ['kernel/drivers/block/brd.ko.xz'],
     );
     expect(s).toContain('mkfs.xfs -f -q -m reflink=1,rmapbt=1 /dev/pmem0');
-    expect(s).toContain('mount -o dax=always /dev/pmem0 /mnt');
+    expect(s).toContain('mount -t xfs -o dax=always /dev/pmem0 /mnt');
     expect(s).toContain('insmod /lib/modules/brd.ko rd_nr=1 rd_size=16384');
     expect(s).toContain('0 32768 delay /dev/ram0 0 5000');
     expect(s.indexOf("daxtest run 60 'a'")).toBeLessThan(
