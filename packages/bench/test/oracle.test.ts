@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestOutcome } from '@daxref/kernel-oracle';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   compare,
   formatOracle,
@@ -18,6 +18,15 @@ import { CATALOGUE } from '../src/scenarios/catalogue';
 import { REAL_KERNEL, REAL_KERNEL_RUN_IDS, scenarioOfRun } from '../src/scenarios/real-kernel';
 
 const root = join(__dirname, '..', '..', '..');
+const temps: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'daxref-oracle-test-'));
+  temps.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 function daxref(...args: string[]) {
   const r = spawnSync(
     process.execPath,
@@ -185,7 +194,7 @@ describe('daxref oracle and check --oracle', () => {
   });
 
   it('bad input is one line, exit 2, no output file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'daxref-oracle-'));
+    const dir = tempDir();
     const json = join(dir, 'o.json');
     const cases: [string[], RegExp][] = [
       [['oracle', '--kernel', 'banana', '--json', json], /unknown kernel spec 'banana'; valid: a series/],
@@ -207,7 +216,7 @@ describe('daxref oracle and check --oracle', () => {
   });
 
   it('check --oracle shows the real verdict beside this matrix cell', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'daxref-oracle-'));
+    const dir = tempDir();
     const o = join(dir, 'oracle.json');
     writeFileSync(o, JSON.stringify(sampleOracle()));
     const r = daxref(

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   Archive,
   bzImageRelease,
@@ -84,6 +84,7 @@ describe('resolveSpec against a recorded archive listing', () => {
 
 describe('a local bzImage', () => {
   const dir = mkdtempSync(join(tmpdir(), 'daxref-oracle-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const fake = (version: string) => {
     const b = Buffer.alloc(0x800);
     b.write('HdrS', 0x202, 'latin1');
@@ -128,5 +129,6 @@ describe('an archive that does not answer', () => {
     expect((err as OracleError).code).toBe('ARCHIVE');
     expect((err as Error).message).toMatch(/^the Debian archive did not answer \(apt-get update\)/);
     expect((err as Error).message).not.toContain('\n');
+    rmSync(cache, { recursive: true, force: true });
   });
 });
