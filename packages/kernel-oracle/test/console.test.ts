@@ -135,3 +135,15 @@ describe('recorded 6.1.176 consoles (audits/real-kernels.md †A and unbind-whil
     expect(bootStatus(p, 'poweroff')).toBe('oops');
   });
 });
+
+describe('a recorded 6.18.15 console: the reflink wait that only munmap(a) ends', () => {
+  it('is a hang, with the sleeper in xfs_wait_dax_page and the release after munmap(a)', () => {
+    const p = parseConsole(fixture('console-6.18-reflink-hang.log'));
+    const t = p.tests[0]!;
+    expect(t.id).toBe('reflink-truncate-getholder');
+    expect(realVerdict(t, false)).toMatchObject({ verdict: 'fail', kinds: ['hang'] });
+    expect(t.fields.released_by_munmap_of_a).toBe('yes');
+    expect(t.evidence.some((l) => l.includes('wchan=xfs_wait_dax_page'))).toBe(true);
+    expect(t.evidence.some((l) => /freedev: \(free_zone_device_folio/.test(l))).toBe(true);
+  });
+});
