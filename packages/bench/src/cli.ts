@@ -3,6 +3,7 @@ import type { StrategyName } from '@daxref/core';
 // daxref: the command line (ARCHITECTURE §4). Bad input is one line on stderr and exit code 2.
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { formatOracleBeside, oracleCommand, readOracle } from './commands/oracle';
 import { registerReport } from './commands/report';
 import { BenchError } from './errors';
 import { measureExplorer } from './explorer-bench';
@@ -64,6 +65,7 @@ interface CheckOpts {
   workers: number;
   json: string;
   failOnUnexpected?: boolean;
+  oracle?: string;
 }
 
 async function checkCommand(o: CheckOpts): Promise<number> {
@@ -73,6 +75,7 @@ async function checkCommand(o: CheckOpts): Promise<number> {
       `unknown strategy '${o.strategy}'; valid: ${STRATEGIES.join(', ')}`,
     );
   }
+  const oracle = o.oracle === undefined ? null : readOracle(o.oracle);
   const bar = progress('check');
   const t0 = performance.now();
   const m = await runMatrix({
@@ -90,6 +93,7 @@ async function checkCommand(o: CheckOpts): Promise<number> {
   bar?.stop();
   const path = writeAtomic(o.json, `${JSON.stringify(m, null, 2)}\n`);
   console.log(formatMatrix(m));
+  if (oracle) console.log(formatOracleBeside(m, oracle));
   console.log(
     `explored in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${o.workers} worker${o.workers === 1 ? '' : 's'}`,
   );
@@ -169,6 +173,7 @@ function program(setCode: (n: number) => void): Command {
     .option('--workers <n>', 'worker threads (same result as 1)', intArg('--workers', 1), 1)
     .option('--json <file>', 'where to write the matrix', 'results/matrix.json')
     .option('--fail-on-unexpected', 'exit 1 when a verdict differs from the catalogue')
+    .option('--oracle <file>', 'show the real-kernel verdicts of a daxref oracle file beside the model')
     .action(async (o: CheckOpts) => setCode(await checkCommand(o)));
   p.command('trace')
     .description('replay one schedule of a scenario under a policy and print its trace')
@@ -196,6 +201,22 @@ function program(setCode: (n: number) => void): Command {
     .option('--json <file>', 'where to write the results', 'results/bench.json')
     .action(benchCommand);
   registerReport(p);
+  p.command('oracle')
+    .description('run the scenarios user space can drive on real Linux kernels under QEMU, beside the model')
+    .option(
+      '--kernel <spec>',
+      "6.1, 6.12, 6.18, a version, 'latest', a Debian package, or a bzImage path (repeatable)",
+      collect,
+      [],
+    )
+    .option('--modules <dir>', 'the modules tree of a bzImage given as --kernel (INSTALL_MOD_PATH)')
+    .option('--scenario <id>', 'a scenario or run id (repeatable); default: every drivable one', collect, [])
+    .option('--json <file>', 'where to write the results', 'results/oracle.json')
+    .option('--install-deps', 'apt-get install the host tools that are missing')
+    .option('--cache <dir>', 'kernel and build cache (default ~/.cache/daxref/oracle)')
+    .option('--logs <dir>', "where to keep each boot's console (default: oracle-console beside --json)")
+    .option('--verbose', 'stream the guest console to stderr')
+    .action(async (o) => setCode(await oracleCommand(o)));
   return p;
 }
 

@@ -7,6 +7,7 @@ export type BenchErrorCode =
   | 'UNKNOWN_STRATEGY'
   | 'BAD_NUMBER'
   | 'BAD_TOKEN'
+  | 'ORACLE' // daxref oracle: a missing host tool, an unknown kernel, an archive that does not answer
   | 'IO'; // an unreadable input or unwritable output
 
 /** The one error class of @daxref/bench: a one-line message naming what was wrong and what is valid. */

@@ -14,7 +14,7 @@ export {
 } from './hotpath/ops';
 export { type RunBenchOptions, runBench } from './hotpath/run';
 export { type Summary, summarize } from './hotpath/stats';
-export { KERNEL_VARIANTS, type KernelVariant, variantForKernel } from './kernel-variants';
+export { KERNEL_VARIANTS, type KernelVariant, kernelVariantRow, variantForKernel } from './kernel-variants';
 export {
   type CellJob,
   DEFAULT_BUDGET,

@@ -81,11 +81,16 @@ function cmp(a: [number, number], b: [number, number]): number {
  * `'6.18.15+deb13-amd64'`), or undefined when no variant covers it.
  */
 export function variantForKernel(version: string): string | undefined {
+  return kernelVariantRow(version)?.variant;
+}
+
+/** The table row that covers a kernel version (with its citation), or undefined. */
+export function kernelVariantRow(version: string): KernelVariant | undefined {
   const v = parseVersion(version);
   if (v === undefined) return undefined;
   for (const row of KERNEL_VARIANTS) {
     const [lo, hi] = bounds(row.range);
-    if (cmp(v, lo) >= 0 && cmp(v, hi) <= 0) return row.variant;
+    if (cmp(v, lo) >= 0 && cmp(v, hi) <= 0) return row;
   }
   return undefined;
 }
