@@ -6,4 +6,5 @@ export default packageConfig({
   'hotpath-child': 'src/hotpath/child.ts',
   'scale-child': 'src/hotpath/scale-child.ts',
   'matrix-worker': 'src/matrix-worker.ts',
+  'fuzz-worker': 'src/fuzz/worker.ts',
 });

@@ -3,6 +3,7 @@ import type { StrategyName } from '@daxref/core';
 // daxref: the command line (ARCHITECTURE §4). Bad input is one line on stderr and exit code 2.
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { registerFuzzCommands } from './commands/fuzz';
 import { BenchError } from './errors';
 import { measureExplorer } from './explorer-bench';
 import { formatBench, formatMatrix } from './format';
@@ -194,6 +195,7 @@ function program(setCode: (n: number) => void): Command {
     )
     .option('--json <file>', 'where to write the results', 'results/bench.json')
     .action(benchCommand);
+  registerFuzzCommands(p, setCode);
   return p;
 }
 

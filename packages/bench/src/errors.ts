@@ -7,6 +7,8 @@ export type BenchErrorCode =
   | 'UNKNOWN_STRATEGY'
   | 'BAD_NUMBER'
   | 'BAD_TOKEN'
+  | 'BAD_WORKLOAD' // a malformed fuzz:… workload id
+  | 'BAD_INPUT' // an input file of the wrong kind (merge)
   | 'IO'; // an unreadable input or unwritable output
 
 /** The one error class of @daxref/bench: a one-line message naming what was wrong and what is valid. */
