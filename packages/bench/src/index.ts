@@ -4,7 +4,7 @@ export { formatFuzz, registerFuzzCommands } from './commands/fuzz';
 export { BenchError, type BenchErrorCode } from './errors';
 export { type ExplorerFigures, explorerScenario, measureExplorer } from './explorer-bench';
 export { formatBench, formatMatrix } from './format';
-export { classify, MECHANISMS } from './fuzz/classify';
+export { classify, classifyByDesign, MECHANISMS } from './fuzz/classify';
 export {
   DEFAULT_EXPLORE,
   type ExploreSettings,

@@ -91,9 +91,9 @@ export function formatFuzz(f: FuzzFile): string {
       x.policies.length === f.policies.length
         ? 'every design'
         : `${x.policies.join(', ')}${x.policies.length === 1 ? ' only' : ''}`;
-    out.push(
-      `  ${x.kind} under ${where}: ${x.count} workload${x.count === 1 ? '' : 's'}; ${x.catalogue ? `known: ${x.catalogue}` : 'NEW'}`,
-    );
+    const known = [...new Set(Object.values(x.catalogueByPolicy ?? {}))];
+    const label = known.length > 0 ? `known: ${known.join(', ')}` : 'NEW';
+    out.push(`  ${x.kind} under ${where}: ${x.count} workload${x.count === 1 ? '' : 's'}; ${label}`);
     if (x.detail) out.push(`    ${x.detail}`);
     for (const op of x.ops) out.push(`      ${op}`);
     out.push(`    replay: ${x.traceCommand}`);

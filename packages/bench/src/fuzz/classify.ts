@@ -65,7 +65,10 @@ export const MECHANISMS: readonly Mechanism[] = [
   },
 ];
 
-/** The catalogue id whose mechanism a finding's shrunk workload shows, if any. */
+/**
+ * The catalogue id whose mechanism a finding's shrunk workload shows, if any, for the designs in
+ * `designs` (a mechanism tied to designs needs one of them there).
+ */
 export function classify(kind: string, designs: readonly string[], w: Workload): string | undefined {
   const ops = new Set<FuzzOpName>();
   for (const t of w.tasks) for (const o of t) ops.add(o.op);
@@ -77,4 +80,18 @@ export function classify(kind: string, designs: readonly string[], w: Workload):
     return m.catalogue;
   }
   return undefined;
+}
+
+/** Per design of a finding, the catalogue id its mechanism matches there (designs with none are absent). */
+export function classifyByDesign(
+  kind: string,
+  designs: readonly string[],
+  w: Workload,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const d of designs) {
+    const c = classify(kind, [d], w);
+    if (c !== undefined) out[d] = c;
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 // The unit of fuzz work, as plain data so worker threads can run it: explore workload `index`
 // under every selected design, or shrink a finding's representative workload.
 import { type ResolvedPolicy, resolvePolicies } from '../policies';
-import { classify } from './classify';
+import { classifyByDesign } from './classify';
 import { type ExploreSettings, exploreAll, type Outcome, shrinkWorkload, signatures } from './explore';
 import { scenarioSource } from './scenario';
 import {
@@ -41,7 +41,10 @@ export interface WorkloadOutcome {
 
 /** A finding's shrunk representative, as the output file shows it. */
 export interface ShrunkFinding {
+  /** The catalogue scenario whose mechanism the finding shows under its first design. */
   readonly catalogue?: string;
+  /** The same, per design of the finding (a signature shared by two designs may be two known bugs). */
+  readonly catalogueByPolicy: Record<string, string>;
   readonly ops: string[];
   readonly workload: string;
   readonly scenarioSource: string;
@@ -113,9 +116,11 @@ export function render(
 ): ShrunkFinding {
   const schedule = outcome.schedule ?? 'd1.';
   const id = encodeWorkload(w);
-  const catalogue = classify(kind, designs, w);
+  const byPolicy = classifyByDesign(kind, designs, w);
+  const catalogue = byPolicy[designs[0]!];
   return {
     ...(catalogue !== undefined ? { catalogue } : {}),
+    catalogueByPolicy: byPolicy,
     ops: describeOps(w),
     workload: id,
     scenarioSource: scenarioSource(w, 'fuzzFinding'),

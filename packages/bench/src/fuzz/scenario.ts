@@ -88,7 +88,11 @@ function* runOp(k: Kernel, t: Task, c: FuzzCtx, ti: number, o: FuzzOp): KGen {
       const r = pin
         ? yield* pinUserPagesFast(k, t, s.mm, addr, 1, FOLL_WRITE)
         : yield* getUserPagesFast(k, t, s.mm, addr, 1, FOLL_WRITE);
-      s.held.push({ pin, pfns: r.pfns, dma: r.pfns.length > 0 ? c.w.dma.map(r.pfns) : null });
+      // The NIC maps what GUP returned. An unbind that finished while this task was in GUP
+      // (memunmap_pages waits for the pgmap ref only) removed the struct pages under it: there is
+      // nothing to map, and the release of the stale pin reports the use-after-free.
+      const live = r.pfns.length > 0 && r.pfns.every((pfn) => k.memmap.valid(pfn));
+      s.held.push({ pin, pfns: r.pfns, dma: live ? c.w.dma.map(r.pfns) : null });
       return;
     }
     case 'dma': {
@@ -138,7 +142,7 @@ function* exitProcess(k: Kernel, t: Task, c: FuzzCtx, s: TaskState): KGen {
  */
 export function fuzzScenario(w: Workload): Scenario<FuzzCtx> {
   const id = encodeWorkload(w);
-  return {
+  const scenario: Scenario<FuzzCtx> = {
     id,
     title: `fuzz workload: ${describeOps(w).join('; ')}`,
     source: 'daxref fuzz (generated)',
@@ -171,10 +175,16 @@ export function fuzzScenario(w: Workload): Scenario<FuzzCtx> {
         for (const child of s.children) if (!child.dead) yield* exitMmap(k, t, child);
       },
     })),
+  };
+  // A workload that unbinds the device has no full teardown (as the catalogue's unbind
+  // scenarios): the filesystem outlived its device, and unmounting it is not a normal path.
+  if (w.tasks.some((ops) => ops.some((o) => o.op === 'unbind'))) return scenario;
+  return {
+    ...scenario,
     *teardown(k: Kernel, t: Task, c: FuzzCtx) {
       for (const s of c.tasks) yield* exitProcess(k, t, c, s);
       for (const f of c.files) while (f.refs > 0) yield* c.w.fs.close(k, t, f);
-      if (c.w.fs.mounted) yield* c.w.fs.unmount(k, t);
+      yield* c.w.fs.unmount(k, t);
     },
   };
 }

@@ -149,7 +149,7 @@ export function workloadArbitrary(s: GeneratorSettings): fc.Arbitrary<Workload> 
   const op: fc.Arbitrary<RawOp> = fc.oneof(
     { weight: 3, arbitrary: fc.record({ t: task, op: fc.constant<FuzzOpName>('pin'), f: file, p: page }) },
     { weight: 2, arbitrary: fc.record({ t: task, op: fc.constant<FuzzOpName>('get'), f: file, p: page }) },
-    { weight: 3, arbitrary: fc.record({ t: task, op: fc.constant<FuzzOpName>('dma') }) },
+    { weight: 4, arbitrary: fc.record({ t: task, op: fc.constant<FuzzOpName>('dma') }) },
     { weight: 3, arbitrary: fc.record({ t: task, op: fc.constant<FuzzOpName>('put') }) },
     {
       weight: 3,
@@ -161,7 +161,7 @@ export function workloadArbitrary(s: GeneratorSettings): fc.Arbitrary<Workload> 
         w: fc.boolean(),
       }),
     },
-    { weight: 2, arbitrary: fc.record({ t: task, op: fc.constant<FuzzOpName>('trunc'), f: file }) },
+    { weight: 3, arbitrary: fc.record({ t: task, op: fc.constant<FuzzOpName>('trunc'), f: file }) },
     { weight: 1, arbitrary: fc.record({ t: task, op: fc.constant<FuzzOpName>('punch'), f: file, p: page }) },
     { weight: 2, arbitrary: fc.record({ t: task, op: fc.constant<FuzzOpName>('write'), f: file, p: page }) },
     { weight: 2, arbitrary: fc.record({ t: task, op: fc.constant<FuzzOpName>('munmap'), f: file }) },
