@@ -48,6 +48,21 @@ export function outcomeOf(r: Pick<ExploreResult, 'verdict' | 'violations'>): str
 
 /** Explores workload `w` under one design: bounded DFS, and if that passes, random schedules. */
 export function exploreWorkload(w: Workload, p: ResolvedPolicy, s: ExploreSettings, seed: number): Outcome {
+  try {
+    return exploreOnce(w, p, s, seed);
+  } catch (e) {
+    // The model threw outside a task body (a checker, the teardown's ledger, the explorer's
+    // shrink or replay): a model bug this workload exposes, reported as its own outcome.
+    return {
+      outcome: 'error',
+      schedule: 'd1.',
+      explored: 0,
+      detail: `explore threw: ${e instanceof Error ? e.message : String(e)}`,
+    };
+  }
+}
+
+function exploreOnce(w: Workload, p: ResolvedPolicy, s: ExploreSettings, seed: number): Outcome {
   const scenario = fuzzScenario(w);
   const policy = () => p.create();
   const dfsBudget = Math.max(1, Math.ceil(s.budget / 2));
