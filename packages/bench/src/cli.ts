@@ -7,7 +7,8 @@ import { registerFuzzCommands } from './commands/fuzz';
 import { BenchError } from './errors';
 import { measureExplorer } from './explorer-bench';
 import { formatBench, formatMatrix } from './format';
-import { runBench } from './hotpath/run';
+import { formatRatios } from './hotpath/ratios';
+import { runBench, runRatios } from './hotpath/run';
 import { interactive, writeAtomic } from './io';
 import { DEFAULT_BUDGET, DEFAULT_SEED, DEFAULT_STRATEGY, runMatrix, STRATEGIES, unexpected } from './matrix';
 import { allPolicies, defaultPolicies, resolvePolicies } from './policies';
@@ -120,8 +121,14 @@ async function traceCommand(
   }
 }
 
-async function benchCommand(o: { quick?: boolean; policy: string[]; json: string }): Promise<void> {
+async function benchCommand(o: {
+  quick?: boolean;
+  ratios?: boolean;
+  policy: string[];
+  json: string;
+}): Promise<void> {
   const policies = o.policy.length > 0 ? await resolvePolicies(o.policy) : await defaultPolicies();
+  if (o.ratios) return console.log(formatRatios(runRatios(policies)));
   const bar = progress('bench');
   const explorer = await measureExplorer(o.quick ? 1000 : 5000);
   const file = runBench({
@@ -187,6 +194,7 @@ function program(setCode: (n: number) => void): Command {
       'hot-path cost of each design: ns per op and deterministic counts, as ratios to the policy-free baseline',
     )
     .option('--quick', 'under a minute: one process per policy, short sampling')
+    .option('--ratios', 'only the side-by-side hot-path ratios (printed; no file written)')
     .option(
       '--policy <id>',
       'a design or design@variant (repeatable); default: every default variant',

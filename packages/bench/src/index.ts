@@ -56,7 +56,8 @@ export {
   type PreparedOp,
   prepareOp,
 } from './hotpath/ops';
-export { type RunBenchOptions, runBench } from './hotpath/run';
+export { formatRatios, measureRatios, type RatioFigure, type RatioFile } from './hotpath/ratios';
+export { type RunBenchOptions, runBench, runRatios } from './hotpath/run';
 export { type Summary, summarize } from './hotpath/stats';
 export {
   type CellJob,

@@ -194,7 +194,7 @@ export function* gupFast(
   out: number[],
 ): KGen<number> {
   let pgmap: DevPagemap | null = null;
-  const caps = k.policy?.caps;
+  const pgmapRef = k.policy?.caps.gupPgmapRef === true;
   k.irq.enter(t); // local_irq_save()
   let got = 0;
   let table = -1;
@@ -217,16 +217,12 @@ export function* gupFast(
         // gup_fast_undo_dev_pagemap(): drops every page taken since nr_start (this PTE table, or
         // this huge leaf) when a devmap step fails.
         const undoFrom = leaf.level === 'pte' ? tableStart : out.length;
-        const undo = () => {
-          for (const p of out.splice(undoFrom)) gupPutFolio(k, t, p, 1, flags);
-          got = out.length;
-        };
         if (leaf.level === 'pte') {
           // gup_fast_pte_range(): get_dev_pagemap (cached), grab, re-check the PTE.
-          if (caps?.gupPgmapRef) {
+          if (pgmapRef) {
             pgmap = k.pgmaps.getDevPagemap(first, pgmap, t.cpu);
             if (pgmap === null) {
-              undo();
+              got = undoDevPagemap(k, t, out, undoFrom, flags);
               break;
             }
           }
@@ -245,16 +241,16 @@ export function* gupFast(
         // then one re-check of the leaf for all of them.
         for (let i = 0; i < inLeaf; i++) {
           const pfn = first + i;
-          if (caps?.gupPgmapRef) {
+          if (pgmapRef) {
             pgmap = k.pgmaps.getDevPagemap(pfn, pgmap, t.cpu);
             if (pgmap === null) {
-              undo();
+              got = undoDevPagemap(k, t, out, undoFrom, flags);
               break outer;
             }
           }
           if (i === 0) yield PREEMPT; // between reading the leaf and the grabs
           if (tryGrabFolioFast(k, t, pfn, 1, flags) < 0) {
-            undo();
+            got = undoDevPagemap(k, t, out, undoFrom, flags);
             break outer;
           }
           out.push(pfn);
@@ -262,7 +258,7 @@ export function* gupFast(
         }
         const now = mm.pt.lookup(a);
         if (now === null || now.pfn !== leaf.pfn || now.bits !== leaf.bits) {
-          undo();
+          got = undoDevPagemap(k, t, out, undoFrom, flags);
           break;
         }
         continue;
@@ -291,21 +287,18 @@ export function* gupFast(
   return got;
 }
 
-function* gupFastThenSlow(
-  k: Kernel,
-  t: Task,
-  mm: Mm,
-  addr: number,
-  nr: number,
-  flags: number,
-): KGen<GupResult> {
-  checkGup(addr, nr, flags);
-  const pfns: number[] = [];
-  const got = yield* gupFast(k, t, mm, addr, nr, flags, pfns);
-  if (got === nr) return { pfns, err: 0 };
-  const err = yield* gupSlow(k, t, mm, addr + got * PAGE_SIZE, nr - got, flags, pfns);
-  return { pfns, err };
+/**
+ * `gup_fast_undo_dev_pagemap()`: puts the pages taken since `from` and drops them from `out`;
+ * returns the new count of pages got.
+ */
+function undoDevPagemap(k: Kernel, t: Task, out: number[], from: number, flags: number): number {
+  for (const p of out.splice(from)) gupPutFolio(k, t, p, 1, flags);
+  return out.length;
 }
+
+// get_user_pages_fast() and pin_user_pages_fast() run gup-fast, then the slow path for the
+// rest, each in its own generator: one generator level per call (no shared wrapper), which is
+// most of a 1-page call's fixed cost in this model.
 
 /** `get_user_pages_fast()`: gup-fast, then the slow path for the rest. */
 export function* getUserPagesFast(
@@ -316,7 +309,13 @@ export function* getUserPagesFast(
   nr: number,
   flags = 0,
 ): KGen<GupResult> {
-  return yield* gupFastThenSlow(k, t, mm, addr, nr, (flags & ~FOLL_PIN) | FOLL_GET);
+  const f = (flags & ~FOLL_PIN) | FOLL_GET;
+  checkGup(addr, nr, f);
+  const pfns: number[] = [];
+  const got = yield* gupFast(k, t, mm, addr, nr, f, pfns);
+  if (got === nr) return { pfns, err: 0 };
+  const err = yield* gupSlow(k, t, mm, addr + got * PAGE_SIZE, nr - got, f, pfns);
+  return { pfns, err };
 }
 
 /** `pin_user_pages_fast()`: gup-fast, then the slow path for the rest. */
@@ -328,5 +327,11 @@ export function* pinUserPagesFast(
   nr: number,
   flags = 0,
 ): KGen<GupResult> {
-  return yield* gupFastThenSlow(k, t, mm, addr, nr, (flags & ~FOLL_GET) | FOLL_PIN);
+  const f = (flags & ~FOLL_GET) | FOLL_PIN;
+  checkGup(addr, nr, f);
+  const pfns: number[] = [];
+  const got = yield* gupFast(k, t, mm, addr, nr, f, pfns);
+  if (got === nr) return { pfns, err: 0 };
+  const err = yield* gupSlow(k, t, mm, addr + got * PAGE_SIZE, nr - got, f, pfns);
+  return { pfns, err };
 }
