@@ -56,11 +56,12 @@ export const MECHANISMS: readonly Mechanism[] = [
   // ZONE_DEVICE pages handed out with a zero refcount
   { catalogue: 'gup-on-zero-ref', kinds: ['vm-bug-on'], needs: [['get', 'pin']] },
   // 6.15 wait_page_idle() sleeps for folio_ref_count == 0; a mapping that faults the page in
-  // again during the wait keeps it at 1 (the catalogue's instance reaches it through reflink)
+  // again during the wait (a fault, or GUP's own fault) keeps it at 1. Truncate, punch and a
+  // reflink onto the file all break layouts this way (the catalogue's instance uses reflink).
   {
     catalogue: 'reflink-truncate-refault',
     kinds: HANG_KINDS,
-    needs: [RELEASE, ['fault', 'get', 'pin']],
+    needs: [['trunc', 'punch', 'reflink'], ['fault', 'get', 'pin']],
     designs: ['0based@v6.15'],
   },
 ];
