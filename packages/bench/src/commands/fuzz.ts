@@ -72,8 +72,13 @@ export function formatFuzz(f: FuzzFile): string {
   out.push(
     `fuzz: ${s.workloads} workloads${f.shard ? ` (shard ${f.shard.k}/${f.shard.n} of ${f.runs})` : ''} × ${f.policies.length} designs, seed ${f.seed}${f.interrupted ? ' (interrupted)' : ''}`,
   );
+  const d = f.policies.length;
+  const r1 = (x: number) => Math.round(x * 10) / 10;
   out.push(
-    `  ${s.workloadsPerSec} workloads/s (${Math.round(s.workloadsPerSec * f.policies.length * 10) / 10} workload-designs/s) on ${s.workers} worker${s.workers === 1 ? '' : 's'}; explore ${(s.exploreMs / 1000).toFixed(1)} s, shrink ${(s.shrinkMs / 1000).toFixed(1)} s`,
+    `  ${s.workloadsPerSec} workloads/s wall (${r1(s.workloadsPerSec * d)} workload-designs/s) on ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${(s.exploreCpuMs / Math.max(1, s.exploreMs)).toFixed(2)} cores busy on average`,
+  );
+  out.push(
+    `  per CPU second: ${s.workloadsPerCpuSec} workloads (${r1(s.workloadsPerCpuSec * d)} workload-designs); explore ${(s.exploreMs / 1000).toFixed(1)} s, shrink ${(s.shrinkMs / 1000).toFixed(1)} s`,
   );
   const w = Math.max(...f.policies.map((p) => p.length));
   out.push('outcomes per design:');

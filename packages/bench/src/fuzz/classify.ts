@@ -61,7 +61,10 @@ export const MECHANISMS: readonly Mechanism[] = [
   {
     catalogue: 'reflink-truncate-refault',
     kinds: HANG_KINDS,
-    needs: [['trunc', 'punch', 'reflink'], ['fault', 'get', 'pin']],
+    needs: [
+      ['trunc', 'punch', 'reflink'],
+      ['fault', 'get', 'pin'],
+    ],
     designs: ['0based@v6.15'],
   },
 ];

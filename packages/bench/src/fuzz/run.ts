@@ -70,6 +70,12 @@ export interface FuzzFile {
     workloadsPerSec: number;
     /** Time spent exploring the stream (workloadsPerSec counts this) and shrinking findings. */
     exploreMs: number;
+    /**
+     * CPU time of the whole process (every thread, GC helpers included) while exploring, and
+     * workloads per CPU second: the per-core rate, which a loaded machine does not distort.
+     */
+    exploreCpuMs: number;
+    workloadsPerCpuSec: number;
     shrinkMs: number;
     workers: number;
   };
@@ -194,6 +200,7 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzFile> {
   const seen = new Set<string>();
   let done = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await runJobs<WorkloadOutcome>(
     indices.map((index) => ({ type: 'explore', plan, index })),
     workers,
@@ -211,6 +218,8 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzFile> {
     },
   );
   const exploreMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const exploreCpuMs = (cpu.user + cpu.system) / 1000;
   const interrupted = opts.signal?.aborted === true;
   // Findings, grouped in index order: the first workload of a group is its representative.
   const groups = new Map<string, Group>();
@@ -294,8 +303,10 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzFile> {
     stats: {
       workloads,
       ms: Math.round(exploreMs + shrinkMs),
-      workloadsPerSec: exploreMs > 0 ? Math.round((workloads / exploreMs) * 10000) / 10 : 0,
+      workloadsPerSec: rate(workloads, exploreMs),
       exploreMs: Math.round(exploreMs),
+      exploreCpuMs: Math.round(exploreCpuMs),
+      workloadsPerCpuSec: rate(workloads, exploreCpuMs),
       shrinkMs: Math.round(shrinkMs),
       workers,
     },
@@ -303,6 +314,11 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzFile> {
     findings,
     workloads: rows,
   });
+}
+
+/** Workloads per second of `ms`, to one decimal. */
+function rate(workloads: number, ms: number): number {
+  return ms > 0 ? Math.round((workloads / ms) * 10000) / 10 : 0;
 }
 
 /** Canonical order: findings by first index, then id; workload rows by index; outcome keys sorted. */
@@ -395,6 +411,7 @@ export function mergeFuzz(files: readonly FuzzFile[]): FuzzFile {
   }
   const workloads = files.reduce((s, f) => s + f.stats.workloads, 0);
   const exploreMs = files.reduce((s, f) => s + f.stats.exploreMs, 0);
+  const exploreCpuMs = files.reduce((s, f) => s + (f.stats.exploreCpuMs ?? 0), 0);
   const shrinkMs = files.reduce((s, f) => s + f.stats.shrinkMs, 0);
   const { shard: _s, ...base } = a;
   return finishFile({
@@ -403,8 +420,10 @@ export function mergeFuzz(files: readonly FuzzFile[]): FuzzFile {
     stats: {
       workloads,
       ms: exploreMs + shrinkMs,
-      workloadsPerSec: exploreMs > 0 ? Math.round((workloads / exploreMs) * 10000) / 10 : 0,
+      workloadsPerSec: rate(workloads, exploreMs),
       exploreMs,
+      exploreCpuMs,
+      workloadsPerCpuSec: rate(workloads, exploreCpuMs),
       shrinkMs,
       workers: Math.max(...files.map((f) => f.stats.workers)),
     },
