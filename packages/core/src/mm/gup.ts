@@ -184,7 +184,7 @@ export function* pinUserPages(
  * in one `try_grab_folio_fast(refs)` when it is not devmap; a devmap huge leaf goes page by page
  * (`__gup_device_huge`). Returns how many pages it got; the caller falls back to the slow path.
  */
-export function* gupFast(
+export function gupFast(
   k: Kernel,
   t: Task,
   mm: Mm,
@@ -193,6 +193,27 @@ export function* gupFast(
   flags: number,
   out: number[],
 ): KGen<number> {
+  return gupWalk(k, t, mm, addr, nr, flags, out, false) as KGen<number>;
+}
+
+/**
+ * The gup-fast walk (`gupFast`), and with `thenSlow` the whole `*_user_pages_fast()` call in the
+ * same generator: the arguments checked first, the slow path for what the fast walk did not
+ * get, and a `GupResult` returned instead of the count. One generator per call, not two nested
+ * ones: their creation and the delegation of every yield were most of a 1-page call's fixed
+ * cost in this model.
+ */
+function* gupWalk(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  nr: number,
+  flags: number,
+  out: number[],
+  thenSlow: boolean,
+): KGen<number | GupResult> {
+  if (thenSlow) checkGup(addr, nr, flags);
   let pgmap: DevPagemap | null = null;
   const pgmapRef = k.policy?.caps.gupPgmapRef === true;
   k.irq.enter(t); // local_irq_save()
@@ -284,7 +305,10 @@ export function* gupFast(
     if (pgmap !== null) k.pgmaps.putDevPagemap(pgmap, t.cpu);
     k.irq.exit(t); // local_irq_restore()
   }
-  return got;
+  if (!thenSlow) return got;
+  if (got === nr) return { pfns: out, err: 0 };
+  const err = yield* gupSlow(k, t, mm, addr + got * PAGE_SIZE, nr - got, flags, out);
+  return { pfns: out, err };
 }
 
 /**
@@ -296,12 +320,8 @@ function undoDevPagemap(k: Kernel, t: Task, out: number[], from: number, flags: 
   return out.length;
 }
 
-// get_user_pages_fast() and pin_user_pages_fast() run gup-fast, then the slow path for the
-// rest, each in its own generator: one generator level per call (no shared wrapper), which is
-// most of a 1-page call's fixed cost in this model.
-
 /** `get_user_pages_fast()`: gup-fast, then the slow path for the rest. */
-export function* getUserPagesFast(
+export function getUserPagesFast(
   k: Kernel,
   t: Task,
   mm: Mm,
@@ -309,17 +329,11 @@ export function* getUserPagesFast(
   nr: number,
   flags = 0,
 ): KGen<GupResult> {
-  const f = (flags & ~FOLL_PIN) | FOLL_GET;
-  checkGup(addr, nr, f);
-  const pfns: number[] = [];
-  const got = yield* gupFast(k, t, mm, addr, nr, f, pfns);
-  if (got === nr) return { pfns, err: 0 };
-  const err = yield* gupSlow(k, t, mm, addr + got * PAGE_SIZE, nr - got, f, pfns);
-  return { pfns, err };
+  return gupWalk(k, t, mm, addr, nr, (flags & ~FOLL_PIN) | FOLL_GET, [], true) as KGen<GupResult>;
 }
 
 /** `pin_user_pages_fast()`: gup-fast, then the slow path for the rest. */
-export function* pinUserPagesFast(
+export function pinUserPagesFast(
   k: Kernel,
   t: Task,
   mm: Mm,
@@ -327,11 +341,5 @@ export function* pinUserPagesFast(
   nr: number,
   flags = 0,
 ): KGen<GupResult> {
-  const f = (flags & ~FOLL_GET) | FOLL_PIN;
-  checkGup(addr, nr, f);
-  const pfns: number[] = [];
-  const got = yield* gupFast(k, t, mm, addr, nr, f, pfns);
-  if (got === nr) return { pfns, err: 0 };
-  const err = yield* gupSlow(k, t, mm, addr + got * PAGE_SIZE, nr - got, f, pfns);
-  return { pfns, err };
+  return gupWalk(k, t, mm, addr, nr, (flags & ~FOLL_GET) | FOLL_PIN, [], true) as KGen<GupResult>;
 }
