@@ -11,10 +11,12 @@ import {
   decodeWorkload,
   encodeWorkload,
   type FuzzFile,
+  fuzzScenario,
   generateWorkload,
   mergeFuzz,
   resolvePolicies,
   runFuzz,
+  scenarioSource,
   shardIndices,
   traceScenario,
 } from '../src/index';
@@ -85,6 +87,18 @@ describe('fuzz workload generator', () => {
         expect(held).toBe(0);
       }
       expect(unbinds).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('prints a pasteable scenario that builds the same workload', () => {
+    for (let i = 0; i < 40; i++) {
+      const w = generateWorkload(DEFAULT_GENERATOR, 2, i).value.value;
+      const src = scenarioSource(w, 'mine');
+      expect(src).toContain("import { fuzzScenario } from '@daxref/bench';");
+      // evaluate the object literal passed to fuzzScenario
+      const literal = src.slice(src.indexOf('fuzzScenario(') + 'fuzzScenario('.length, src.lastIndexOf(');'));
+      const back = new Function(`return (${literal});`)() as typeof w;
+      expect(fuzzScenario(back).id).toBe(encodeWorkload(w));
     }
   });
 

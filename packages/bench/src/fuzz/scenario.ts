@@ -189,6 +189,12 @@ export function fuzzScenario(w: Workload): Scenario<FuzzCtx> {
   };
 }
 
+/** An op as a TypeScript object literal: `{ op: 'pin', f: 0, p: 1 }`. */
+function opLiteral(o: FuzzOp): string {
+  const fields = Object.entries(o).map(([k, v]) => `${k}: ${typeof v === 'string' ? `'${v}'` : String(v)}`);
+  return `{ ${fields.join(', ')} }`;
+}
+
 /**
  * A workload as catalogue-style TypeScript: a scenario a user can paste into a scenario file of
  * their own (it uses bench's fuzz helpers, so it stays in step with the generator's semantics).
@@ -201,17 +207,7 @@ export function scenarioSource(w: Workload, name: string): string {
     `export const ${name} = fuzzScenario({`,
     `  files: ${w.files},`,
     '  tasks: [',
-    ...w.tasks.map(
-      (ops) =>
-        `    [${ops
-          .map((o) =>
-            JSON.stringify(o)
-              .replace(/"(\w+)":/g, '$1: ')
-              .replace(/"/g, "'")
-              .replace(/,/g, ', '),
-          )
-          .join(', ')}],`,
-    ),
+    ...w.tasks.map((ops) => `    [${ops.map(opLiteral).join(', ')}],`),
     '  ],',
     '});',
   ];
