@@ -3,12 +3,14 @@ import type { StrategyName } from '@daxref/core';
 // daxref: the command line (ARCHITECTURE §4). Bad input is one line on stderr and exit code 2.
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { registerFuzzCommands } from './commands/fuzz';
 import { formatOracleBeside, oracleCommand, readOracle } from './commands/oracle';
 import { registerReport } from './commands/report';
 import { BenchError } from './errors';
 import { measureExplorer } from './explorer-bench';
 import { formatBench, formatMatrix } from './format';
-import { runBench } from './hotpath/run';
+import { formatRatios } from './hotpath/ratios';
+import { runBench, runRatios } from './hotpath/run';
 import { interactive, writeAtomic } from './io';
 import { DEFAULT_BUDGET, DEFAULT_SEED, DEFAULT_STRATEGY, runMatrix, STRATEGIES, unexpected } from './matrix';
 import { allPolicies, defaultPolicies, resolvePolicies } from './policies';
@@ -124,8 +126,14 @@ async function traceCommand(
   }
 }
 
-async function benchCommand(o: { quick?: boolean; policy: string[]; json: string }): Promise<void> {
+async function benchCommand(o: {
+  quick?: boolean;
+  ratios?: boolean;
+  policy: string[];
+  json: string;
+}): Promise<void> {
   const policies = o.policy.length > 0 ? await resolvePolicies(o.policy) : await defaultPolicies();
+  if (o.ratios) return console.log(formatRatios(runRatios(policies)));
   const bar = progress('bench');
   const explorer = await measureExplorer(o.quick ? 1000 : 5000);
   const file = runBench({
@@ -192,6 +200,7 @@ function program(setCode: (n: number) => void): Command {
       'hot-path cost of each design: ns per op and deterministic counts, as ratios to the policy-free baseline',
     )
     .option('--quick', 'under a minute: one process per policy, short sampling')
+    .option('--ratios', 'only the side-by-side hot-path ratios (printed; no file written)')
     .option(
       '--policy <id>',
       'a design or design@variant (repeatable); default: every default variant',
@@ -217,6 +226,7 @@ function program(setCode: (n: number) => void): Command {
     .option('--logs <dir>', "where to keep each boot's console (default: oracle-console beside --json)")
     .option('--verbose', 'stream the guest console to stderr')
     .action(async (o) => setCode(await oracleCommand(o)));
+  registerFuzzCommands(p, setCode);
   return p;
 }
 

@@ -8,6 +8,8 @@ export type BenchErrorCode =
   | 'BAD_NUMBER'
   | 'BAD_TOKEN'
   | 'ORACLE' // daxref oracle: a missing host tool, an unknown kernel, an archive that does not answer
+  | 'BAD_WORKLOAD' // a malformed fuzz:… workload id
+  | 'BAD_INPUT' // an input file of the wrong kind (merge)
   | 'IO'; // an unreadable input or unwritable output
 
 /** The one error class of @daxref/bench: a one-line message naming what was wrong and what is valid. */

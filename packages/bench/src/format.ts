@@ -1,3 +1,4 @@
+import { formatRatios } from './hotpath/ratios';
 import { unexpected } from './matrix';
 import type { BenchFile, MatrixFile } from './schema';
 
@@ -83,5 +84,7 @@ export function formatBench(b: BenchFile): string {
     lines.push(
       `explorer: ${Math.round(b.explorer.stepsPerSec).toLocaleString('en')} steps/s, ${Math.round(b.explorer.schedulesPerSec).toLocaleString('en')} schedules/s on one thread (${b.explorer.scenario})`,
     );
+  if (b.ratios) lines.push(formatRatios(b.ratios));
+  if (b.ratios) lines.push(formatRatios(b.ratios));
   return lines.join('\n');
 }

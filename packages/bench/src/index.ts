@@ -1,8 +1,52 @@
 // @daxref/bench: the programmatic API. Every export is named here.
 
+export { formatFuzz, registerFuzzCommands } from './commands/fuzz';
 export { BenchError, type BenchErrorCode } from './errors';
 export { type ExplorerFigures, explorerScenario, measureExplorer } from './explorer-bench';
 export { formatBench, formatMatrix } from './format';
+export { classify, classifyByDesign, MECHANISMS } from './fuzz/classify';
+export {
+  DEFAULT_EXPLORE,
+  type ExploreSettings,
+  exploreWorkload,
+  type Outcome,
+  outcomeOf,
+  type Shrunk,
+  shrinkWorkload,
+  signatures,
+} from './fuzz/explore';
+export {
+  asFuzzFile,
+  comparableFuzz,
+  DEFAULT_FUZZ_SEED,
+  DEFAULT_RUNS,
+  DEFAULT_SHRINK_TRIES,
+  FUZZ_SCHEMA,
+  type FuzzFile,
+  type FuzzFinding,
+  type FuzzOptions,
+  type FuzzWorkloadRow,
+  mergeFuzz,
+  runFuzz,
+  type Shard,
+  shardIndices,
+} from './fuzz/run';
+export { type FuzzCtx, fuzzScenario, scenarioSource } from './fuzz/scenario';
+export {
+  DEFAULT_GENERATOR,
+  decodeWorkload,
+  describeOps,
+  encodeWorkload,
+  FILE_PAGES,
+  FUZZ_PREFIX,
+  type FuzzOp,
+  type FuzzOpName,
+  type GeneratorSettings,
+  generateWorkload,
+  type Workload,
+  workloadArbitrary,
+  workloadSeed,
+} from './fuzz/workload';
 export {
   BASELINE_CASE,
   caseId,
@@ -12,7 +56,8 @@ export {
   type PreparedOp,
   prepareOp,
 } from './hotpath/ops';
-export { type RunBenchOptions, runBench } from './hotpath/run';
+export { formatRatios, measureRatios, type RatioFigure, type RatioFile } from './hotpath/ratios';
+export { type RunBenchOptions, runBench, runRatios } from './hotpath/run';
 export { type Summary, summarize } from './hotpath/stats';
 export { KERNEL_VARIANTS, type KernelVariant, kernelVariantRow, variantForKernel } from './kernel-variants';
 export {

@@ -1,4 +1,5 @@
 import type { CostSnapshot, HangDetail, ViolationKind } from '@daxref/core';
+import type { RatioFile } from './hotpath/ratios';
 
 /** `results/bench.json`, schema `daxref.bench/1` (ARCHITECTURE §4). */
 export interface BenchFile {
@@ -10,6 +11,8 @@ export interface BenchFile {
   cases: BenchCase[];
   explorer: { scenario: string; stepsPerSec: number; schedulesPerSec: number; workers: number } | null;
   scale: { pages: number; bytesPerPage: number; instantiateMs: number };
+  /** Hot-path ratios measured side by side, one process per design (`measureRatios`). */
+  ratios?: RatioFile[];
 }
 
 /** One measured case: an op under a policy with its parameters. */

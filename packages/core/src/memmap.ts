@@ -106,6 +106,12 @@ export class Memmap {
   /** Described ranges, sorted by start pfn. */
   private readonly ranges: MemmapRangeInit[] = [];
   private lastRange: MemmapRangeInit | null = null;
+  /**
+   * The last materialised chunk looked up, by chunk number (pfn >>> CHUNK_SHIFT): the hot path
+   * (a get and a put of one page) finds its chunk with one compare. Reset when chunks go.
+   */
+  private lastChunkNr = -1;
+  private lastChunk: Chunk | null = null;
   private chunkCount = 0;
   private sectionCount = 0;
   private describedPages = 0;
@@ -171,6 +177,8 @@ export class Memmap {
       );
     this.ranges.splice(i, 1);
     this.lastRange = null;
+    this.lastChunkNr = -1;
+    this.lastChunk = null;
     const end = startPfn + nrPages;
     for (
       let si = startPfn >>> SECTION_SHIFT;
@@ -223,10 +231,15 @@ export class Memmap {
 
   /** The chunk holding `pfn` for reading, or null if it is not materialised (defaults apply). */
   private peek(pfn: number): Chunk | null {
+    if (pfn >>> CHUNK_SHIFT === this.lastChunkNr) return this.lastChunk;
     const s = this.sections[pfn >>> SECTION_SHIFT];
     if (s !== undefined) {
       const c = s.chunks[(pfn >>> CHUNK_SHIFT) & CHUNK_IN_SECTION_MASK];
-      if (c !== undefined) return c;
+      if (c !== undefined) {
+        this.lastChunkNr = pfn >>> CHUNK_SHIFT;
+        this.lastChunk = c;
+        return c;
+      }
     }
     if (this.rangeAt(pfn) === undefined) return this.invalid(pfn);
     return null;
@@ -234,12 +247,17 @@ export class Memmap {
 
   /** The chunk holding `pfn` for writing, materialised on first use. */
   private chunk(pfn: number): Chunk {
+    if (pfn >>> CHUNK_SHIFT === this.lastChunkNr) return this.lastChunk!;
     const si = pfn >>> SECTION_SHIFT;
     let s = this.sections[si];
     const ci = (pfn >>> CHUNK_SHIFT) & CHUNK_IN_SECTION_MASK;
     if (s !== undefined) {
       const c = s.chunks[ci];
-      if (c !== undefined) return c;
+      if (c !== undefined) {
+        this.lastChunkNr = pfn >>> CHUNK_SHIFT;
+        this.lastChunk = c;
+        return c;
+      }
     }
     const r = this.rangeAt(pfn);
     if (r === undefined) return this.invalid(pfn);
@@ -399,6 +417,42 @@ export class Memmap {
    * second lookup (the kernel reads `page->flags` once, too).
    */
   lastFlags = 0;
+
+  /**
+   * The hot path of `get_page()` on a small page whose chunk was the last one looked up, with no
+   * observer or cost counter attached: one chunk compare, then `_refcount++` on a page that is
+   * not a tail, not `skip` (flag bits the caller handles itself) and has a live count. Returns
+   * false, changing nothing, when any of that does not hold (the caller takes the full path).
+   */
+  tryFastGet(pfn: number, skip: number): boolean {
+    if (pfn >>> CHUNK_SHIFT !== this.lastChunkNr || this.onChange !== null || this.cost !== null)
+      return false;
+    const c = this.lastChunk!;
+    const i = pfn & CHUNK_MASK;
+    const f = c.flags[i]!;
+    const v = c.ref[i]!;
+    if ((f & (PG_TAIL | skip)) !== 0 || v <= 0) return false;
+    c.ref[i] = v + 1;
+    this.lastFlags = f;
+    return true;
+  }
+
+  /**
+   * The hot path of `put_page()`: as `tryFastGet`, `_refcount--` on a page whose count stays
+   * above zero (the final put frees, which the full path does).
+   */
+  tryFastPut(pfn: number, refs: number, skip: number): boolean {
+    if (pfn >>> CHUNK_SHIFT !== this.lastChunkNr || this.onChange !== null || this.cost !== null)
+      return false;
+    const c = this.lastChunk!;
+    const i = pfn & CHUNK_MASK;
+    const f = c.flags[i]!;
+    const v = c.ref[i]!;
+    if ((f & (PG_TAIL | skip)) !== 0 || v <= refs) return false;
+    c.ref[i] = v - refs;
+    this.lastFlags = f;
+    return true;
+  }
 
   /** `folio_order()` of the folio headed by `head`. */
   folioOrder(head: number): number {

@@ -7,6 +7,7 @@ import type { ResolvedPolicy } from '../policies';
 import type { BenchCase, BenchFile } from '../schema';
 import type { MeasureOptions, RawCase } from './measure';
 import { caseId } from './ops';
+import type { RatioFile } from './ratios';
 import { summarize } from './stats';
 
 /** Options of `runBench`. */
@@ -39,6 +40,13 @@ function runChild(script: string, args: string[], nodeFlags: string[] = []): str
     throw new BenchError('IO', `benchmark process ${script} failed: ${msg}`);
   }
   return r.stdout;
+}
+
+/** The hot-path ratios of each design, each measured in a process of its own (`measureRatios`). */
+export function runRatios(policies: readonly ResolvedPolicy[], rounds = 61): RatioFile[] {
+  return policies.map(
+    (p) => JSON.parse(runChild('ratios-child.js', [JSON.stringify({ policy: p.id, rounds })])) as RatioFile,
+  );
 }
 
 /**
@@ -99,6 +107,7 @@ export function runBench(opts: RunBenchOptions): BenchFile {
     });
   }
   const scale = JSON.parse(runChild('scale-child.js', [], ['--expose-gc'])) as BenchFile['scale'];
+  const ratios = runRatios(opts.policies, quick ? 31 : 61);
   return {
     schema: 'daxref.bench/1',
     generatedAt: new Date().toISOString(),
@@ -113,5 +122,6 @@ export function runBench(opts: RunBenchOptions): BenchFile {
     cases,
     explorer: opts.explorer ?? null,
     scale,
+    ratios,
   };
 }

@@ -235,7 +235,7 @@ export function* pinUserPages(
  * in one `try_grab_folio_fast(refs)` when it is not devmap; a devmap huge leaf goes page by page
  * (`__gup_device_huge`). Returns how many pages it got; the caller falls back to the slow path.
  */
-export function* gupFast(
+export function gupFast(
   k: Kernel,
   t: Task,
   mm: Mm,
@@ -244,8 +244,29 @@ export function* gupFast(
   flags: number,
   out: number[],
 ): KGen<number> {
+  return gupWalk(k, t, mm, addr, nr, flags, out, false) as KGen<number>;
+}
+
+/**
+ * The gup-fast walk (`gupFast`), and with `thenSlow` the whole `*_user_pages_fast()` call in the
+ * same generator: the arguments checked first, the slow path for what the fast walk did not
+ * get, and a `GupResult` returned instead of the count. One generator per call, not two nested
+ * ones: their creation and the delegation of every yield were most of a 1-page call's fixed
+ * cost in this model.
+ */
+function* gupWalk(
+  k: Kernel,
+  t: Task,
+  mm: Mm,
+  addr: number,
+  nr: number,
+  flags: number,
+  out: number[],
+  thenSlow: boolean,
+): KGen<number | GupResult> {
+  if (thenSlow) checkGup(addr, nr, flags);
   let pgmap: DevPagemap | null = null;
-  const caps = k.policy?.caps;
+  const pgmapRef = k.policy?.caps.gupPgmapRef === true;
   k.irq.enter(t); // local_irq_save()
   let got = 0;
   let table = -1;
@@ -270,16 +291,12 @@ export function* gupFast(
         // gup_fast_undo_dev_pagemap(): drops every page taken since nr_start (this PTE table, or
         // this huge leaf) when a devmap step fails.
         const undoFrom = leaf.level === 'pte' ? tableStart : out.length;
-        const undo = () => {
-          for (const p of out.splice(undoFrom)) gupPutFolio(k, t, p, 1, flags);
-          got = out.length;
-        };
         if (leaf.level === 'pte') {
           // gup_fast_pte_range(): get_dev_pagemap (cached), grab, re-check the PTE.
-          if (caps?.gupPgmapRef) {
+          if (pgmapRef) {
             pgmap = k.pgmaps.getDevPagemap(first, pgmap, t.cpu);
             if (pgmap === null) {
-              undo();
+              got = undoDevPagemap(k, t, out, undoFrom, flags);
               break;
             }
           }
@@ -298,16 +315,16 @@ export function* gupFast(
         // then one re-check of the leaf for all of them.
         for (let i = 0; i < inLeaf; i++) {
           const pfn = first + i;
-          if (caps?.gupPgmapRef) {
+          if (pgmapRef) {
             pgmap = k.pgmaps.getDevPagemap(pfn, pgmap, t.cpu);
             if (pgmap === null) {
-              undo();
+              got = undoDevPagemap(k, t, out, undoFrom, flags);
               break outer;
             }
           }
           if (i === 0) yield PREEMPT; // between reading the leaf and the grabs
           if (tryGrabFolioFast(k, t, pfn, 1, flags) < 0) {
-            undo();
+            got = undoDevPagemap(k, t, out, undoFrom, flags);
             break outer;
           }
           out.push(pfn);
@@ -315,7 +332,7 @@ export function* gupFast(
         }
         const now = mm.pt.lookup(a);
         if (now === null || now.pfn !== leaf.pfn || now.bits !== leaf.bits) {
-          undo();
+          got = undoDevPagemap(k, t, out, undoFrom, flags);
           break;
         }
         continue;
@@ -341,27 +358,23 @@ export function* gupFast(
     if (pgmap !== null) k.pgmaps.putDevPagemap(pgmap, t.cpu);
     k.irq.exit(t); // local_irq_restore()
   }
-  return got;
+  if (!thenSlow) return got;
+  if (got === nr) return { pfns: out, err: 0 };
+  const err = yield* gupSlow(k, t, mm, addr + got * PAGE_SIZE, nr - got, flags, out);
+  return { pfns: out, err };
 }
 
-function* gupFastThenSlow(
-  k: Kernel,
-  t: Task,
-  mm: Mm,
-  addr: number,
-  nr: number,
-  flags: number,
-): KGen<GupResult> {
-  checkGup(addr, nr, flags);
-  const pfns: number[] = [];
-  const got = yield* gupFast(k, t, mm, addr, nr, flags, pfns);
-  if (got === nr) return { pfns, err: 0 };
-  const err = yield* gupSlow(k, t, mm, addr + got * PAGE_SIZE, nr - got, flags, pfns);
-  return { pfns, err };
+/**
+ * `gup_fast_undo_dev_pagemap()`: puts the pages taken since `from` and drops them from `out`;
+ * returns the new count of pages got.
+ */
+function undoDevPagemap(k: Kernel, t: Task, out: number[], from: number, flags: number): number {
+  for (const p of out.splice(from)) gupPutFolio(k, t, p, 1, flags);
+  return out.length;
 }
 
 /** `get_user_pages_fast()`: gup-fast, then the slow path for the rest. */
-export function* getUserPagesFast(
+export function getUserPagesFast(
   k: Kernel,
   t: Task,
   mm: Mm,
@@ -369,11 +382,11 @@ export function* getUserPagesFast(
   nr: number,
   flags = 0,
 ): KGen<GupResult> {
-  return yield* gupFastThenSlow(k, t, mm, addr, nr, (flags & ~FOLL_PIN) | FOLL_GET);
+  return gupWalk(k, t, mm, addr, nr, (flags & ~FOLL_PIN) | FOLL_GET, [], true) as KGen<GupResult>;
 }
 
 /** `pin_user_pages_fast()`: gup-fast, then the slow path for the rest. */
-export function* pinUserPagesFast(
+export function pinUserPagesFast(
   k: Kernel,
   t: Task,
   mm: Mm,
@@ -381,5 +394,5 @@ export function* pinUserPagesFast(
   nr: number,
   flags = 0,
 ): KGen<GupResult> {
-  return yield* gupFastThenSlow(k, t, mm, addr, nr, (flags & ~FOLL_GET) | FOLL_PIN);
+  return gupWalk(k, t, mm, addr, nr, (flags & ~FOLL_GET) | FOLL_PIN, [], true) as KGen<GupResult>;
 }

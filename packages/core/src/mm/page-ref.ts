@@ -27,6 +27,10 @@ function gone(k: Kernel, pfn: number, fn: string): boolean {
  * an atomic increment. v4.5 also takes a pgmap reference for a zone-device page.
  */
 export function getPage(k: Kernel, t: Task, pfn: number): void {
+  // Fast path: no trace hooks, no memory removed, a small page with a live count, no zone-device
+  // hook to run (v4.5's get_page on a device page goes the full way); the same effect.
+  if (k.hooks === null && !k.anyRemoved && k.memmap.tryFastGet(pfn, k.zoneDeviceOnGet ? PG_ZONE_DEVICE : 0))
+    return;
   if (k.hooks !== null) k.hooks.enter(t, 'get_page', pfn);
   if (gone(k, pfn, 'get_page')) return;
   const mm = k.memmap;
@@ -68,6 +72,11 @@ export function folioPutRefs(k: Kernel, t: Task, head: number, refs: number): vo
  * v4.5's unconditional test) a zone-device folio goes to `put_devmap_managed_folio_refs()`.
  */
 export function putRefs(k: Kernel, t: Task, pfn: number, refs: number, via: PutPath): void {
+  // Fast path: as getPage's, for a put that leaves the count above zero and needs no
+  // devmap-managed branch (a zone-device page under the static key goes the full way).
+  if (k.hooks === null && !k.anyRemoved) {
+    if (k.memmap.tryFastPut(pfn, refs, k.zoneDeviceOnPut ? PG_ZONE_DEVICE : 0)) return;
+  }
   if (k.hooks !== null) k.hooks.enter(t, via, pfn);
   if (gone(k, pfn, via)) return;
   const mm = k.memmap;

@@ -66,7 +66,9 @@ export class PageTable {
 
   /** The leaf mapping `addr`, or null (`follow_page_mask`'s walk without the locks). */
   lookup(addr: number): Leaf | null {
-    const vpn = PageTable.vpn(addr - (addr % 4096));
+    // A user address in range is the common case: its page number without the two float
+    // modulos of the general path (the same number; anything else goes the checked way).
+    const vpn = addr >= 0 && addr < TASK_SIZE ? Math.floor(addr / 4096) : PageTable.vpn(addr - (addr % 4096));
     const pud = this.pgd.next[vpn >>> 27];
     if (pud === undefined) return null;
     const i3 = (vpn >>> 18) & 511;
