@@ -612,6 +612,16 @@ export class DaxFs implements DaxHolder {
         if (skipsLocked) continue;
       }
       if (e.zero || !e.associated) continue;
+      if (k.anyRemoved && !k.memmap.valid(e.pfn)) {
+        // The entry outlived its device (an open inode after unbind): dax_busy_page() reads the
+        // refcount of a struct page that memunmap_pages() removed with the device.
+        k.report(
+          'use-after-free',
+          `dax_layout_busy_page_range: struct page of pfn ${e.pfn} was removed with its device (memunmap_pages)`,
+          e.pfn,
+        );
+        continue;
+      }
       for (let pfn = e.pfn; pfn < e.pfn + e.nrPages; ) {
         const head = k.memmap.compoundHead(pfn);
         if (policy.layoutPageBusy(k, head)) return head;
@@ -639,7 +649,7 @@ export class DaxFs implements DaxHolder {
         return 0;
       }
       const key = policy.layoutWaitKey(page);
-      const idle = () => policy.layoutPageIdle(k, page);
+      const idle = () => pageLive(k, page) && policy.layoutPageIdle(k, page);
       // ___wait_var_event(key, idle, TASK_INTERRUPTIBLE, 0, 0, xfs_wait_dax_page(inode)) (6.15:
       // wait_page_idle()): the condition is tested first, then any pending signal ends the wait
       // with -ERESTARTSYS (prepare_to_wait_event), which truncate returns.
@@ -681,7 +691,17 @@ export class DaxFs implements DaxHolder {
         );
       }
       if (e.deleted) continue;
-      if (e.associated && !e.zero) policy.daxDisassociateEntry(k, t, m, e.index, e.pfn, e.order, trunc);
+      if (e.associated && !e.zero) {
+        if (pageLive(k, e.pfn)) policy.daxDisassociateEntry(k, t, m, e.index, e.pfn, e.order, trunc);
+        // an entry that outlived its device: dax_disassociate_entry() reads page->mapping and
+        // the refcount of a struct page that memunmap_pages() removed
+        else
+          k.report(
+            'use-after-free',
+            `dax_disassociate_entry: struct page of pfn ${e.pfn} was removed with its device (memunmap_pages)`,
+            e.pfn,
+          );
+      }
       m.entries.delete(e.index);
       e.deleted = true;
       k.waits.wake(m.entryKey(e.index)); // put_unlocked_entry(WAKE_ALL)
@@ -714,6 +734,7 @@ export class DaxFs implements DaxHolder {
         'truncate',
         `size must be a non-negative integer, got ${newSize}`,
       );
+    if (this.shutdown) return -Errno.EIO; // xfs_vn_setattr_size → xfs_vn_change_ok(): xfs_is_shutdown()
     yield* inode.iolock.downWrite(t);
     try {
       const first = Math.ceil(newSize / PAGE_SIZE);
@@ -792,7 +813,7 @@ export class DaxFs implements DaxHolder {
         yield* k.waits.wait(
           t,
           policy.layoutWaitKey(page),
-          () => policy.layoutPageIdle(k, page),
+          () => pageLive(k, page) && policy.layoutPageIdle(k, page),
           `page 0x${page.toString(16)} idle (evict ${inode.name})`,
           {
             fn: 'wait_page_idle_uninterruptible',
@@ -833,6 +854,7 @@ export class DaxFs implements DaxHolder {
    */
   *reflink(k: Kernel, t: Task, src: Inode, dst: Inode): KGen<number> {
     if (!k.needPolicy('reflink').caps.reflink) return -Errno.EOPNOTSUPP;
+    if (this.shutdown) return -Errno.EIO; // xfs_file_remap_range(): xfs_is_shutdown() → -EIO
     const [a, b] = src.ino < dst.ino ? [src, dst] : [dst, src]; // xfs_lock_two_inodes order
     yield* a.iolock.downWrite(t);
     yield* b.iolock.downWrite(t);
@@ -1022,6 +1044,16 @@ export class DaxFs implements DaxHolder {
     for (const inode of [...this.inodes.values()]) if (inode.refs === 0) yield* this.evict(k, t, inode);
     this.shutdown = true;
   }
+}
+
+/**
+ * Whether the struct page a layout wait reads still exists. After an unbind removed the memory
+ * under a sleeping waiter (1-based `memunmap_pages` does not wait for page references), no put
+ * can wake it (the put itself is the use-after-free `page-ref` reports) and its condition reads
+ * freed memory: the model keeps it asleep (a `hang`) rather than reading a removed pfn.
+ */
+function pageLive(k: Kernel, pfn: number): boolean {
+  return !k.anyRemoved || k.memmap.valid(pfn);
 }
 
 /** Sends SIGBUS to the tasks whose `locals.mm` is the mm with this id (`kill_procs`). */
