@@ -7,6 +7,7 @@ export type BenchErrorCode =
   | 'UNKNOWN_STRATEGY'
   | 'BAD_NUMBER'
   | 'BAD_TOKEN'
+  | 'BAD_MODULE' // a policy or scenario module of the wrong shape
   | 'IO'; // an unreadable input or unwritable output
 
 /** The one error class of @daxref/bench: a one-line message naming what was wrong and what is valid. */

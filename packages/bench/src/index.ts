@@ -2,7 +2,6 @@
 
 export { BenchError, type BenchErrorCode } from './errors';
 export { type ExplorerFigures, explorerScenario, measureExplorer } from './explorer-bench';
-export { formatBench, formatMatrix } from './format';
 export {
   BASELINE_CASE,
   caseId,
@@ -12,16 +11,19 @@ export {
   type PreparedOp,
   prepareOp,
 } from './hotpath/ops';
-export { type RunBenchOptions, runBench } from './hotpath/run';
+export { failureLine, type RunBenchOptions, runBench } from './hotpath/run';
 export { type Summary, summarize } from './hotpath/stats';
 export {
   type CellJob,
   DEFAULT_BUDGET,
   DEFAULT_SEED,
   DEFAULT_STRATEGY,
+  effectiveWorkers,
   type MatrixOptions,
+  type PolicyInput,
   runCell,
   runMatrix,
+  type ScenarioInput,
   STRATEGIES,
   unexpected,
 } from './matrix';
@@ -36,8 +38,40 @@ export {
   resolvePolicy,
 } from './policies';
 export { CATALOGUE } from './scenarios/catalogue/index';
-export type { CatalogueEntry, Expectation, Expected } from './scenarios/entry';
+export {
+  type CatalogueEntry,
+  DEFAULTS as DEFAULT_VARIANTS,
+  type Expectation,
+  type Expected,
+  expect as expectations,
+  workloadExpect,
+} from './scenarios/entry';
 export { SCENARIO_IDS, selectScenarios } from './scenarios/index';
+export {
+  mapExisting,
+  needsReflink,
+  type ReflinkCtx,
+  reflinkSetup,
+  reflinkTasks,
+  reflinkTeardown,
+} from './scenarios/reflink';
+export {
+  dmaTask,
+  dmaWrite,
+  type ForkCtx,
+  fullTeardown,
+  type GupCtx,
+  owning,
+  type PinCtx,
+  pinSetup,
+  pinTeardown,
+  released,
+  reuseTask,
+  truncateTask,
+  type UnbindCtx,
+  waitOrTimeout,
+} from './scenarios/tasks';
+export { closeAll, ensure, type WorkCtx } from './scenarios/workload';
 export {
   type DaxWorld,
   type DaxWorldOptions,
@@ -47,6 +81,15 @@ export {
   payload,
   settle,
 } from './scenarios/world';
+export { bindToken, cellTag, splitToken } from './schedule-token';
 export type { BenchCase, BenchFile, MatrixCell, MatrixFile, MatrixViolation } from './schema';
 export { type TraceOptions, type TraceOutput, traceScenario } from './trace';
+export {
+  loadPolicyRef,
+  loadScenarioRef,
+  POLICY_EXPORTS,
+  policyShapeError,
+  SCENARIO_EXPORTS,
+  scenarioShapeError,
+} from './user-modules';
 export { VERSION } from './version';
