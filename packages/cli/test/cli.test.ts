@@ -1,21 +1,28 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = join(__dirname, '..', '..', '..');
-function daxref(...args: string[]) {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=@daxref/source', join(root, 'packages/cli/src/cli.ts'), ...args],
-    {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, CI: 'true' },
-    },
-  );
+const tsx = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+const cliArgs = ['--import', tsx, '--conditions=@daxref/source', join(root, 'packages/cli/src/cli.ts')];
+function daxrefIn(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [...cliArgs, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const daxref = (...args: string[]) => daxrefIn(root, ...args);
+
+function expectUsageError(r: { code: number | null; err: string }, msg: RegExp) {
+  expect(r.code, r.err).toBe(2);
+  expect(r.err.trim().split('\n').length, r.err).toBe(1);
+  expect(r.err).toMatch(msg);
+  expect(r.err).not.toMatch(/\n\s+at /);
 }
 
 describe('daxref CLI', () => {
@@ -99,4 +106,184 @@ describe('daxref CLI', () => {
     expect(chrome.code).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 't.json'), 'utf8')).traceEvents.length).toBeGreaterThan(5);
   }, 60_000);
+
+  it('trace with no --schedule replays the cell counterexample and says so', () => {
+    const t = daxref('trace', 'unpin-missed-wakeup', '--policy', '1based@v5.19-rc1');
+    expect(t.code, t.err).toBe(0);
+    expect(t.err).toMatch(
+      /no --schedule: replaying the counterexample check finds for this cell \(schedule d1\./,
+    );
+    expect(t.out).toMatch(/!!.*missed-wakeup/);
+    const ok = daxref('trace', 'unpin-missed-wakeup', '--policy', '1based@v6.14');
+    expect(ok.code).toBe(0);
+    expect(ok.err).toMatch(/the cell passes under check, so this is the default schedule/);
+    expect(ok.out).not.toMatch(/!!/);
+  }, 60_000);
+
+  it('trace refuses a token recorded for another cell, and a policy id that is several variants', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
+    const json = join(dir, 'm.json');
+    const c = daxref(
+      'check',
+      '--scenario',
+      'unpin-missed-wakeup',
+      '--policy',
+      '1based@v5.19-rc1',
+      '--json',
+      json,
+    );
+    expect(c.code).toBe(0);
+    const token = JSON.parse(readFileSync(json, 'utf8')).cells[0].schedule as string;
+    expect(token).toMatch(/~[0-9a-z]{7}$/);
+    expectUsageError(
+      daxref('trace', 'truncate-during-dma', '--policy', '1based@v5.19-rc1', '--schedule', token),
+      /was recorded for unpin-missed-wakeup under 1based@v5.19-rc1, not truncate-during-dma under 1based@v5.19-rc1/,
+    );
+    expectUsageError(
+      daxref('trace', 'unpin-missed-wakeup', '--policy', '1based@v6.14', '--schedule', token),
+      /was recorded for unpin-missed-wakeup under 1based@v5.19-rc1, not unpin-missed-wakeup under 1based@v6.14/,
+    );
+    expectUsageError(
+      daxref('trace', 'unpin-missed-wakeup', '--policy', '1based@all'),
+      /trace takes one policy variant; '1based@all' is 4: 1based@v4.5, 1based@v4.18, 1based@v5.19-rc1, 1based@v6.14/,
+    );
+  }, 60_000);
+
+  it('check reports the worker count it used, not the one asked for', () => {
+    const r = daxref('check', '--scenario', 'truncate-idle', '--policy', '0based', '--workers', '999');
+    expect(r.code, r.err).toBe(0);
+    const n = Math.min(999, require('node:os').cpus().length * 2);
+    expect(r.out).toMatch(new RegExp(`with ${n} workers? \\(asked for 999; at most 2 per core\\)`));
+  }, 60_000);
+
+  it('a filtered check leaves results/matrix.json alone unless --json is given', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
+    const r = daxrefIn(dir, 'check', '--scenario', 'truncate-idle', '--policy', '0based');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/a filtered run: results\/matrix.json left as it was/);
+    expect(existsSync(join(dir, 'results'))).toBe(false);
+  }, 60_000);
+
+  it('an unwritable --json is refused before anything runs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
+    const marker = join(dir, 'setup-ran');
+    const mod = join(dir, 'marker-scenario.mjs');
+    writeFileSync(
+      mod,
+      `import { writeFileSync } from 'node:fs';
+export default { id: 'marker', title: 'marks that it ran', source: 'test',
+  setup() { writeFileSync(${JSON.stringify(marker)}, 'x'); return {}; },
+  tasks: [{ name: 'noop', *body() {} }] };
+`,
+    );
+    const r = daxref('check', '--scenario', mod, '--policy', '0based', '--json', '/proc/nope/m.json');
+    expectUsageError(r, /cannot write \/proc\/nope\/m.json/);
+    expect(existsSync(marker)).toBe(false);
+    // The same module runs when the path is writable (so the marker would have shown a run).
+    const ok = daxref('check', '--scenario', mod, '--policy', '0based', '--json', join(dir, 'm.json'));
+    expect(ok.code, ok.err).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+  }, 60_000);
+
+  it('check loads policy and scenario modules; a module of the wrong shape is one line naming what it exports', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
+    const w = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const notFn = w('not-fn.mjs', 'export const foo = 1; export const bar = {};\n');
+    expectUsageError(
+      daxref('check', '--policy', notFn, '--scenario', 'truncate-idle'),
+      /not-fn.mjs does not export a policy factory: expected a default export or 'createPolicy' that is a function returning a Policy; it exports bar, foo/,
+    );
+    const badShape = w(
+      'bad-shape.mjs',
+      "export default () => ({ name: 'x', variant: 'v', title: 't', variants: [], caps: {} });\n",
+    );
+    expectUsageError(
+      daxref('check', '--policy', badShape, '--scenario', 'truncate-idle'),
+      /bad-shape.mjs: default\(\) does not make a Policy: its policy lacks the methods initialRefcount, pagemapRange/,
+    );
+    const badScenario = w(
+      'bad-scenario.mjs',
+      "export const scenario = { id: 's', title: 't', source: 'x', tasks: [] };\n",
+    );
+    expectUsageError(
+      daxref('check', '--scenario', badScenario, '--policy', '0based'),
+      /bad-scenario.mjs: 'scenario' is not a Scenario: its scenario has no setup\(k\) function/,
+    );
+    expectUsageError(
+      daxref('check', '--policy', join(dir, 'missing.js')),
+      /policy module .*missing.js not found/,
+    );
+    // A policy module derived from a shipped design, run by worker threads beside the shipped one.
+    const good = w(
+      'renamed.mjs',
+      `import { derivePolicy } from '@daxref/core';
+import { createZeroBasedPolicy } from '@daxref/policy-0based';
+export function createPolicy() {
+  return derivePolicy(createZeroBasedPolicy({ variant: 'v6.15' }), {
+    name: 'mine', variant: 'v1', variants: [{ id: 'v1', description: '6.15 under another name', source: 'test', default: true }],
+  });
+}
+`,
+    );
+    // Bare specifiers in the module resolve from its own folder: give it this package's.
+    w('package.json', '{ "type": "module" }');
+    spawnSync('ln', ['-s', join(__dirname, '..', 'node_modules'), join(dir, 'node_modules')]);
+    const json = join(dir, 'm.json');
+    const r = daxref(
+      'check',
+      '--policy',
+      good,
+      '--policy',
+      '0based@v6.15',
+      '--scenario',
+      'truncate-idle',
+      '--scenario',
+      'unpin-missed-wakeup',
+      '--workers',
+      '2',
+      '--json',
+      json,
+    );
+    expect(r.code, r.err).toBe(0);
+    const m = JSON.parse(readFileSync(json, 'utf8'));
+    expect(m.policies.map((p: { id: string }) => p.id)).toEqual(['mine@v1', '0based@v6.15']);
+    for (const c of m.cells) expect(c.verdict, `${c.scenario} ${c.policy}`).toBe('pass');
+  }, 90_000);
+
+  it('Ctrl-C during a run on a terminal restores the cursor and line wrap', async () => {
+    if (spawnSync('script', ['--version']).status !== 0) return; // util-linux's script gives a pty
+    const env = { ...process.env };
+    delete env.CI;
+    const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
+    const cmd = [process.execPath, ...cliArgs, 'check', '--json', join(dir, 'm.json')]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    const ended = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    await new Promise<void>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`no progress bar within 45 s: ${out}`)), 45_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\u001b[?25l') && /check \[/.test(out)) {
+          clearTimeout(timer);
+          res();
+        }
+      });
+    });
+    // Ctrl-C: the terminal sends SIGINT to the CLI (script's child) while its bar is drawn.
+    const pid = Number(
+      readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0],
+    );
+    process.kill(pid, 'SIGINT');
+    const code = await ended;
+    const tail = out.slice(out.lastIndexOf('\u001b[?25l'));
+    expect(tail).toContain('\u001b[?25h'); // cursor shown again
+    expect(tail).toContain('\u001b[?7h'); // line wrap back on
+    expect(code).toBe(130);
+    expect(existsSync(join(dir, 'm.json'))).toBe(false);
+  }, 90_000);
 });

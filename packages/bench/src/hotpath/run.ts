@@ -22,6 +22,8 @@ export interface RunBenchOptions {
   onProgress?: (done: number, total: number, label: string) => void;
   /** Explorer figures to include, measured by the caller. */
   explorer?: BenchFile['explorer'];
+  /** Where the child scripts (`hotpath-child.js`, `scale-child.js`) are; default: this package's dist. */
+  distDir?: string;
 }
 
 function distDir(): string {
@@ -42,8 +44,8 @@ export function failureLine(stderr: string, status: number | null): string {
   return lines.find((l) => /\b\w*Error\b|error:/.test(l)) ?? lines.pop() ?? `exit code ${status}`;
 }
 
-function runChild(script: string, args: string[], nodeFlags: string[] = []): string {
-  const path = join(distDir(), script);
+function runChild(dir: string, script: string, args: string[], nodeFlags: string[] = []): string {
+  const path = join(dir, script);
   if (!existsSync(path))
     throw new BenchError(
       'IO',
@@ -69,6 +71,7 @@ function runChild(script: string, args: string[], nodeFlags: string[] = []): str
  */
 export function runBench(opts: RunBenchOptions): BenchFile {
   const quick = opts.quick ?? false;
+  const dir = opts.distDir ?? distDir();
   const processes = opts.processes ?? (quick ? 1 : 3);
   const options: MeasureOptions = quick
     ? { timeMs: 60, warmupMs: 15, minSampleNs: 10_000, maxSamples: 400 }
@@ -89,7 +92,7 @@ export function runBench(opts: RunBenchOptions): BenchFile {
       let out: RawCase[];
       try {
         out = JSON.parse(
-          runChild('hotpath-child.js', [JSON.stringify({ policy: id, options })]),
+          runChild(dir, 'hotpath-child.js', [JSON.stringify({ policy: id, options })]),
         ) as RawCase[];
       } catch (e) {
         // The baseline and the floor are needed by every ratio; a policy that fails its own
@@ -139,7 +142,7 @@ export function runBench(opts: RunBenchOptions): BenchFile {
       ratioTo: paired === undefined ? 'baseline' : 'paired-control',
     });
   }
-  const scale = JSON.parse(runChild('scale-child.js', [], ['--expose-gc'])) as BenchFile['scale'];
+  const scale = JSON.parse(runChild(dir, 'scale-child.js', [], ['--expose-gc'])) as BenchFile['scale'];
   return {
     schema: 'daxref.bench/1',
     generatedAt: new Date().toISOString(),
