@@ -28,6 +28,7 @@ const load = (file: string) => import(pathToFileURL(join(dir, file)).href);
 
 // The guide's conformance test file registers its suite here, as it would in a user's project.
 await load('my-policy.test.ts');
+await load('conformance-readme.test.ts');
 
 describe('the docs', () => {
   it('have their examples, and they type-check as a consumer would compile them', () => {
@@ -116,12 +117,18 @@ describe('the docs', () => {
     expect(cell('1based@v4.5').schedule).toMatch(/^d1\..*~[0-9a-z]{7}$/);
   }, 120_000);
 
-  it('the READMEs: the root example finds the v5.19-rc1 missed wakeup; the core one passes under 6.15', async () => {
+  it('the READMEs: the root example finds the v5.19-rc1 missed wakeup; the core one passes under 6.15; the bench one runs its matrix', async () => {
     const root = (await load('readme-explore.ts')).result as ExploreResult;
     expect(root.verdict).toBe('fail');
     expect(root.violations.map((v) => v.kind)).toContain('missed-wakeup');
     const core = (await load('core-readme-scenario.ts')).result as ExploreResult;
     expect(core.verdict).toBe('pass');
     expect(core.exhausted).toBe(true);
+    const bench = (await load('bench-readme.ts')).matrix as MatrixFile;
+    expect(bench.cells).toHaveLength(2 * 5);
+    expect(
+      bench.cells.find((c) => c.policy === '1based@v5.19-rc1' && c.scenario === 'unpin-missed-wakeup')!
+        .verdict,
+    ).toBe('fail');
   }, 60_000);
 });

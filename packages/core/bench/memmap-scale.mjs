@@ -47,8 +47,14 @@ const result = {
 };
 if (process.argv.includes('--json')) console.log(JSON.stringify(result));
 else {
-  console.log(`memmap scale: ${PAGES.toLocaleString('en')} pages (64 GiB), ${touched.size.toLocaleString('en')} touched (1%, scattered)`);
+  console.log(
+    `memmap scale: ${PAGES.toLocaleString('en')} pages (64 GiB), ${touched.size.toLocaleString('en')} touched (1%, scattered)`,
+  );
   console.log(`  describe: ${result.describeMs.toFixed(1)} ms, ${(described / 1024).toFixed(0)} KiB`);
-  console.log(`  touch:    ${result.touchMs.toFixed(1)} ms; ${s.allocatedPages.toLocaleString('en')} pages allocated (2 MiB chunks)`);
-  console.log(`  memory:   ${(total / 2 ** 20).toFixed(1)} MiB measured = ${result.bytesPerPage.toFixed(2)} bytes per page touched-or-allocated (target <= 24)`);
+  console.log(
+    `  touch:    ${result.touchMs.toFixed(1)} ms; ${s.allocatedPages.toLocaleString('en')} pages allocated (2 MiB chunks)`,
+  );
+  console.log(
+    `  memory:   ${(total / 2 ** 20).toFixed(1)} MiB measured = ${result.bytesPerPage.toFixed(2)} bytes per page touched-or-allocated (target <= 24)`,
+  );
 }

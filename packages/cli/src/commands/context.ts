@@ -11,5 +11,6 @@ export interface CommandContext {
  * adds its subcommand to the program; errors it throws as `BenchError` become one line and exit 2.
  */
 export interface CliCommand {
+  /** Adds the subcommand (`program.command('name')…action(…)`) to the `daxref` program. */
   register(program: Command, ctx: CommandContext): void;
 }
