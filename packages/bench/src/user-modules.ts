@@ -62,7 +62,7 @@ async function importRef(ref: ModuleRef): Promise<Record<string, unknown>> {
 }
 
 function names(mod: Record<string, unknown>): string {
-  const keys = Object.keys(mod);
+  const keys = Object.keys(mod).sort();
   return keys.length > 0 ? keys.join(', ') : 'nothing';
 }
 

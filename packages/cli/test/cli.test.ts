@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { run } from '../src/cli';
 
 const root = join(__dirname, '..', '..', '..');
 const tsx = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
@@ -16,7 +17,35 @@ function daxrefIn(cwd: string, ...args: string[]) {
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
-const daxref = (...args: string[]) => daxrefIn(root, ...args);
+const spawned = (...args: string[]) => daxrefIn(root, ...args);
+
+/** The CLI in this process (no tsx start-up per call): its exit code and what it printed. */
+async function daxref(...args: string[]) {
+  let out = '';
+  let err = '';
+  const log = console.log;
+  const write = process.stdout.write;
+  const ewrite = process.stderr.write;
+  console.log = (...a: unknown[]) => {
+    out += `${a.join(' ')}\n`;
+  };
+  process.stdout.write = ((s: string) => {
+    out += s;
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => {
+    err += s;
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    const code = await run(['node', 'daxref', ...args]);
+    return { code, out, err };
+  } finally {
+    console.log = log;
+    process.stdout.write = write;
+    process.stderr.write = ewrite;
+  }
+}
 
 function expectUsageError(r: { code: number | null; err: string }, msg: RegExp) {
   expect(r.code, r.err).toBe(2);
@@ -26,7 +55,7 @@ function expectUsageError(r: { code: number | null; err: string }, msg: RegExp) 
 }
 
 describe('daxref CLI', () => {
-  it('bad input is one line naming the valid choices, exit code 2, and no output file', () => {
+  it('bad input is one line naming the valid choices, exit code 2, and no output file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
     const json = join(dir, 'm.json');
     const cases: [string[], RegExp][] = [
@@ -54,19 +83,19 @@ describe('daxref CLI', () => {
       ],
     ];
     for (const [args, msg] of cases) {
-      const r = daxref(...args);
+      const r = await daxref(...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err.trim().split('\n').length, r.err).toBe(1);
       expect(r.err).toMatch(msg);
       expect(r.err).not.toMatch(/\n\s+at /);
     }
     expect(existsSync(json)).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
-  it('check writes the matrix and prints it; trace replays a cell to its violation', () => {
+  it('check writes the matrix and prints it; trace replays a cell to its violation (the CLI as a process)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
     const json = join(dir, 'm.json');
-    const r = daxref(
+    const r = spawned(
       'check',
       '--scenario',
       'unpin-missed-wakeup',
@@ -81,7 +110,7 @@ describe('daxref CLI', () => {
     expect(r.out).toMatch(/unpin-missed-wakeup\s+WAKE\s+ok/);
     const m = JSON.parse(readFileSync(json, 'utf8'));
     const cell = m.cells.find((c: { policy: string }) => c.policy === '1based@v5.19-rc1');
-    const t = daxref(
+    const t = spawned(
       'trace',
       'unpin-missed-wakeup',
       '--policy',
@@ -91,7 +120,7 @@ describe('daxref CLI', () => {
     );
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/!!.*missed-wakeup/);
-    const chrome = daxref(
+    const chrome = spawned(
       'trace',
       'unpin-missed-wakeup',
       '--policy',
@@ -105,25 +134,25 @@ describe('daxref CLI', () => {
     );
     expect(chrome.code).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 't.json'), 'utf8')).traceEvents.length).toBeGreaterThan(5);
-  }, 60_000);
+  }, 180_000);
 
-  it('trace with no --schedule replays the cell counterexample and says so', () => {
-    const t = daxref('trace', 'unpin-missed-wakeup', '--policy', '1based@v5.19-rc1');
+  it('trace with no --schedule replays the cell counterexample and says so', async () => {
+    const t = await daxref('trace', 'unpin-missed-wakeup', '--policy', '1based@v5.19-rc1');
     expect(t.code, t.err).toBe(0);
     expect(t.err).toMatch(
       /no --schedule: replaying the counterexample check finds for this cell \(schedule d1\./,
     );
     expect(t.out).toMatch(/!!.*missed-wakeup/);
-    const ok = daxref('trace', 'unpin-missed-wakeup', '--policy', '1based@v6.14');
+    const ok = await daxref('trace', 'unpin-missed-wakeup', '--policy', '1based@v6.14');
     expect(ok.code).toBe(0);
     expect(ok.err).toMatch(/the cell passes under check, so this is the default schedule/);
     expect(ok.out).not.toMatch(/!!/);
-  }, 60_000);
+  }, 180_000);
 
-  it('trace refuses a token recorded for another cell, and a policy id that is several variants', () => {
+  it('trace refuses a token recorded for another cell, and a policy id that is several variants', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
     const json = join(dir, 'm.json');
-    const c = daxref(
+    const c = await daxref(
       'check',
       '--scenario',
       'unpin-missed-wakeup',
@@ -136,25 +165,25 @@ describe('daxref CLI', () => {
     const token = JSON.parse(readFileSync(json, 'utf8')).cells[0].schedule as string;
     expect(token).toMatch(/~[0-9a-z]{7}$/);
     expectUsageError(
-      daxref('trace', 'truncate-during-dma', '--policy', '1based@v5.19-rc1', '--schedule', token),
+      await daxref('trace', 'truncate-during-dma', '--policy', '1based@v5.19-rc1', '--schedule', token),
       /was recorded for unpin-missed-wakeup under 1based@v5.19-rc1, not truncate-during-dma under 1based@v5.19-rc1/,
     );
     expectUsageError(
-      daxref('trace', 'unpin-missed-wakeup', '--policy', '1based@v6.14', '--schedule', token),
+      await daxref('trace', 'unpin-missed-wakeup', '--policy', '1based@v6.14', '--schedule', token),
       /was recorded for unpin-missed-wakeup under 1based@v5.19-rc1, not unpin-missed-wakeup under 1based@v6.14/,
     );
     expectUsageError(
-      daxref('trace', 'unpin-missed-wakeup', '--policy', '1based@all'),
+      await daxref('trace', 'unpin-missed-wakeup', '--policy', '1based@all'),
       /trace takes one policy variant; '1based@all' is 4: 1based@v4.5, 1based@v4.18, 1based@v5.19-rc1, 1based@v6.14/,
     );
-  }, 60_000);
+  }, 180_000);
 
-  it('check reports the worker count it used, not the one asked for', () => {
-    const r = daxref('check', '--scenario', 'truncate-idle', '--policy', '0based', '--workers', '999');
+  it('check reports the worker count it used, not the one asked for', async () => {
+    const r = await daxref('check', '--scenario', 'truncate-idle', '--policy', '0based', '--workers', '999');
     expect(r.code, r.err).toBe(0);
     const n = Math.min(999, require('node:os').cpus().length * 2);
     expect(r.out).toMatch(new RegExp(`with ${n} workers? \\(asked for 999; at most 2 per core\\)`));
-  }, 60_000);
+  }, 180_000);
 
   it('a filtered check leaves results/matrix.json alone unless --json is given', () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
@@ -162,9 +191,9 @@ describe('daxref CLI', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/a filtered run: results\/matrix.json left as it was/);
     expect(existsSync(join(dir, 'results'))).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
-  it('an unwritable --json is refused before anything runs', () => {
+  it('an unwritable --json is refused before anything runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
     const marker = join(dir, 'setup-ran');
     const mod = join(dir, 'marker-scenario.mjs');
@@ -176,16 +205,16 @@ export default { id: 'marker', title: 'marks that it ran', source: 'test',
   tasks: [{ name: 'noop', *body() {} }] };
 `,
     );
-    const r = daxref('check', '--scenario', mod, '--policy', '0based', '--json', '/proc/nope/m.json');
+    const r = await daxref('check', '--scenario', mod, '--policy', '0based', '--json', '/proc/nope/m.json');
     expectUsageError(r, /cannot write \/proc\/nope\/m.json/);
     expect(existsSync(marker)).toBe(false);
     // The same module runs when the path is writable (so the marker would have shown a run).
-    const ok = daxref('check', '--scenario', mod, '--policy', '0based', '--json', join(dir, 'm.json'));
+    const ok = await daxref('check', '--scenario', mod, '--policy', '0based', '--json', join(dir, 'm.json'));
     expect(ok.code, ok.err).toBe(0);
     expect(existsSync(marker)).toBe(true);
-  }, 60_000);
+  }, 180_000);
 
-  it('check loads policy and scenario modules; a module of the wrong shape is one line naming what it exports', () => {
+  it('check loads policy and scenario modules; a module of the wrong shape is one line naming what it exports', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
     const w = (name: string, text: string) => {
       writeFileSync(join(dir, name), text);
@@ -193,7 +222,7 @@ export default { id: 'marker', title: 'marks that it ran', source: 'test',
     };
     const notFn = w('not-fn.mjs', 'export const foo = 1; export const bar = {};\n');
     expectUsageError(
-      daxref('check', '--policy', notFn, '--scenario', 'truncate-idle'),
+      await daxref('check', '--policy', notFn, '--scenario', 'truncate-idle'),
       /not-fn.mjs does not export a policy factory: expected a default export or 'createPolicy' that is a function returning a Policy; it exports bar, foo/,
     );
     const badShape = w(
@@ -201,7 +230,7 @@ export default { id: 'marker', title: 'marks that it ran', source: 'test',
       "export default () => ({ name: 'x', variant: 'v', title: 't', variants: [], caps: {} });\n",
     );
     expectUsageError(
-      daxref('check', '--policy', badShape, '--scenario', 'truncate-idle'),
+      await daxref('check', '--policy', badShape, '--scenario', 'truncate-idle'),
       /bad-shape.mjs: default\(\) does not make a Policy: its policy lacks the methods initialRefcount, pagemapRange/,
     );
     const badScenario = w(
@@ -209,11 +238,11 @@ export default { id: 'marker', title: 'marks that it ran', source: 'test',
       "export const scenario = { id: 's', title: 't', source: 'x', tasks: [] };\n",
     );
     expectUsageError(
-      daxref('check', '--scenario', badScenario, '--policy', '0based'),
+      await daxref('check', '--scenario', badScenario, '--policy', '0based'),
       /bad-scenario.mjs: 'scenario' is not a Scenario: its scenario has no setup\(k\) function/,
     );
     expectUsageError(
-      daxref('check', '--policy', join(dir, 'missing.js')),
+      await daxref('check', '--policy', join(dir, 'missing.js')),
       /policy module .*missing.js not found/,
     );
     // A policy module derived from a shipped design, run by worker threads beside the shipped one.
@@ -232,7 +261,7 @@ export function createPolicy() {
     w('package.json', '{ "type": "module" }');
     spawnSync('ln', ['-s', join(__dirname, '..', 'node_modules'), join(dir, 'node_modules')]);
     const json = join(dir, 'm.json');
-    const r = daxref(
+    const r = await daxref(
       'check',
       '--policy',
       good,
@@ -251,7 +280,7 @@ export function createPolicy() {
     const m = JSON.parse(readFileSync(json, 'utf8'));
     expect(m.policies.map((p: { id: string }) => p.id)).toEqual(['mine@v1', '0based@v6.15']);
     for (const c of m.cells) expect(c.verdict, `${c.scenario} ${c.policy}`).toBe('pass');
-  }, 90_000);
+  }, 180_000);
 
   it('Ctrl-C during a run on a terminal restores the cursor and line wrap', async () => {
     if (spawnSync('script', ['--version']).status !== 0) return; // util-linux's script gives a pty
@@ -285,5 +314,5 @@ export function createPolicy() {
     expect(tail).toContain('\u001b[?7h'); // line wrap back on
     expect(code).toBe(130);
     expect(existsSync(join(dir, 'm.json'))).toBe(false);
-  }, 90_000);
+  }, 180_000);
 });
