@@ -7,7 +7,7 @@ describe('the correctness matrix', () => {
   let m: MatrixFile;
   beforeAll(async () => {
     m = await runMatrix({}); // every scenario × every variant, explored with the default strategy
-  }, 120_000);
+  }, 600_000);
 
   it('covers every scenario under every variant of every design', () => {
     expect(m.schema).toBe('daxref.matrix/1');
@@ -86,5 +86,5 @@ describe('determinism', () => {
     const two = await runMatrix({ ...opts, workers: 2 });
     expect(strip(two)).toBe(strip(one));
     expect(one.cells.some((c) => c.verdict === 'fail')).toBe(true);
-  }, 120_000);
+  }, 600_000);
 });
