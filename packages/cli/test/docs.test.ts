@@ -20,6 +20,7 @@ const docs = [
   'packages/core/README.md',
   'packages/bench/README.md',
   'packages/policy-conformance/README.md',
+  'packages/cli/README.md',
 ];
 const blocks = docs.flatMap((d) => docBlocks(join(root, d)));
 rmSync(dir, { recursive: true, force: true });
@@ -117,13 +118,14 @@ describe('the docs', () => {
     expect(cell('1based@v4.5').schedule).toMatch(/^d1\..*~[0-9a-z]{7}$/);
   }, 120_000);
 
-  it('the READMEs: the root example finds the v5.19-rc1 missed wakeup; the core one passes under 6.15; the bench one runs its matrix', async () => {
+  it('the READMEs: the root example finds the v5.19-rc1 missed wakeup; the core one passes under 6.15; the bench one runs its matrix; the CLI one lists', async () => {
     const root = (await load('readme-explore.ts')).result as ExploreResult;
     expect(root.verdict).toBe('fail');
     expect(root.violations.map((v) => v.kind)).toContain('missed-wakeup');
     const core = (await load('core-readme-scenario.ts')).result as ExploreResult;
     expect(core.verdict).toBe('pass');
     expect(core.exhausted).toBe(true);
+    expect((await load('cli-readme.ts')).code).toBe(0);
     const bench = (await load('bench-readme.ts')).matrix as MatrixFile;
     expect(bench.cells).toHaveLength(2 * 5);
     expect(
