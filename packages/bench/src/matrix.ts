@@ -320,7 +320,9 @@ export async function policyInputs(inputs: readonly PolicyInput[]): Promise<Matr
     if (got === null)
       throw new BenchError(
         'USAGE',
-        'a policy must be an id, a factory function or a ModuleRef { module, export }',
+        policyShapeError(input) === null
+          ? 'a Policy object was given to runMatrix; pass a factory (() => createMyPolicy()): every schedule needs a fresh policy'
+          : 'a policy must be an id, a factory function or a ModuleRef { module, export }',
       );
     for (const p of got) {
       const twin = out.find((x) => x.id === p.id);

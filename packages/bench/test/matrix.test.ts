@@ -88,3 +88,25 @@ describe('determinism', () => {
     expect(one.cells.some((c) => c.verdict === 'fail')).toBe(true);
   }, 600_000);
 });
+
+describe('runMatrix inputs', () => {
+  it('takes a policy factory and a scenario object; refuses a Policy object with what to pass instead', async () => {
+    const { createZeroBasedPolicy } = await import('@daxref/policy-0based');
+    const truncateIdle = CATALOGUE.find((e) => e.scenario.id === 'truncate-idle')!.scenario;
+    const m = await runMatrix({
+      policies: [() => createZeroBasedPolicy({ variant: 'dan-2022' }), '0based'],
+      scenarios: [{ ...truncateIdle, id: 'my-truncate-idle' }],
+    });
+    expect(m.cells.map((c) => `${c.scenario} ${c.policy} ${c.verdict}`)).toEqual([
+      'my-truncate-idle 0based@dan-2022 pass',
+      'my-truncate-idle 0based@v6.15 pass',
+    ]);
+    const policy = createZeroBasedPolicy({ variant: 'v6.15' });
+    await expect(runMatrix({ policies: [policy as never], scenarios: ['truncate-idle'] })).rejects.toThrow(
+      /a Policy object was given to runMatrix; pass a factory/,
+    );
+    await expect(
+      runMatrix({ policies: [() => createZeroBasedPolicy()], scenarios: ['truncate-idle'], workers: 2 }),
+    ).rejects.toThrow(/workers > 1 load policies and scenarios by module URL; pass a ModuleRef/);
+  });
+});

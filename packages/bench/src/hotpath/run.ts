@@ -99,7 +99,10 @@ export function runBench(opts: RunBenchOptions): BenchFile {
         // validation is recorded and the others' results are kept.
         if (id === 'none' || id === 'floor' || !(e instanceof BenchError) || /is missing/.test(e.message))
           throw e;
-        failed.set(id, e.message.replace(/^daxref: benchmark process hotpath-child\.js failed: (daxref: )?/, ''));
+        failed.set(
+          id,
+          e.message.replace(/^daxref: benchmark process hotpath-child\.js failed: (daxref: )?/, ''),
+        );
         for (const key of [...merged.keys()]) if (merged.get(key)!.policy === id) merged.delete(key);
         controls.delete(id);
         opts.onProgress?.(++done, total, id);
