@@ -21,14 +21,15 @@ export function progress(label: string): Progress {
     hideCursor: true,
     clearOnComplete: true,
   });
-  bar.start(1, 0, { item: '' });
   const onInterrupt = () => {
     bar.stop();
     process.stderr.write(`${RESTORE_TERMINAL}\ninterrupted\n`);
     process.exit(130);
   };
+  // Installed before the bar hides the cursor, so no interrupt can find it hidden.
   process.once('SIGINT', onInterrupt);
   process.once('SIGTERM', onInterrupt);
+  bar.start(1, 0, { item: '' });
   return {
     update(done, total, item) {
       bar.setTotal(total);

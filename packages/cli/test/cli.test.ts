@@ -47,6 +47,19 @@ async function daxref(...args: string[]) {
   }
 }
 
+/** The first node process under `pid` whose arguments mention `marker` (script may run a shell first). */
+function descendant(pid: number, marker: string): number {
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+    if (p !== pid && cmd.startsWith(`${process.execPath}\0`) && cmd.includes(marker)) return p;
+    const kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim();
+    if (kids !== '') queue.push(...kids.split(' ').map(Number));
+  }
+  throw new Error(`no process under ${pid} runs ${marker}`);
+}
+
 function expectUsageError(r: { code: number | null; err: string }, msg: RegExp) {
   expect(r.code, r.err).toBe(2);
   expect(r.err.trim().split('\n').length, r.err).toBe(1);
@@ -304,10 +317,7 @@ export function createPolicy() {
       });
     });
     // Ctrl-C: the terminal sends SIGINT to the CLI (script's child) while its bar is drawn.
-    const pid = Number(
-      readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0],
-    );
-    process.kill(pid, 'SIGINT');
+    process.kill(descendant(child.pid!, 'cli.ts'), 'SIGINT');
     const code = await ended;
     const tail = out.slice(out.lastIndexOf('\u001b[?25l'));
     expect(tail).toContain('\u001b[?25h'); // cursor shown again
