@@ -110,17 +110,3 @@ describe('runMatrix inputs', () => {
     ).rejects.toThrow(/workers > 1 load policies and scenarios by module URL; pass a ModuleRef/);
   });
 });
-
-describe('the reuse task (waitOrTimeout)', () => {
-  it('gives up when only it can run, so it cannot hide a lost wake by spinning to the step budget', async () => {
-    const { reuseTask } = await import('../src/index');
-    const base = CATALOGUE.find((e) => e.scenario.id === 'unpin-missed-wakeup')!.scenario;
-    const m = await runMatrix({
-      policies: ['1based@v5.19-rc1'],
-      scenarios: [{ ...base, id: 'unpin-missed-wakeup+reuse', tasks: [...base.tasks, reuseTask()] }],
-    });
-    const cell = m.cells[0]!;
-    expect(cell.violations.map((v) => v.kind)).toContain('missed-wakeup');
-    expect(cell.steps).toBeLessThan(1000);
-  });
-});
