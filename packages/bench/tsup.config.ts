@@ -2,7 +2,6 @@ import { packageConfig } from '../../tsup.config';
 
 export default packageConfig({
   index: 'src/index.ts',
-  cli: 'src/cli.ts',
   'hotpath-child': 'src/hotpath/child.ts',
   'scale-child': 'src/hotpath/scale-child.ts',
   'ratios-child': 'src/hotpath/ratios-child.ts',

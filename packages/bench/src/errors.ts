@@ -10,6 +10,7 @@ export type BenchErrorCode =
   | 'ORACLE' // daxref oracle: a missing host tool, an unknown kernel, an archive that does not answer
   | 'BAD_WORKLOAD' // a malformed fuzz:… workload id
   | 'BAD_INPUT' // an input file of the wrong kind (merge)
+  | 'BAD_MODULE' // a policy or scenario module of the wrong shape
   | 'IO'; // an unreadable input or unwritable output
 
 /** The one error class of @daxref/bench: a one-line message naming what was wrong and what is valid. */

@@ -1,9 +1,7 @@
 // @daxref/bench: the programmatic API. Every export is named here.
 
-export { formatFuzz, registerFuzzCommands } from './commands/fuzz';
 export { BenchError, type BenchErrorCode } from './errors';
 export { type ExplorerFigures, explorerScenario, measureExplorer } from './explorer-bench';
-export { formatBench, formatMatrix } from './format';
 export { classify, classifyByDesign, MECHANISMS } from './fuzz/classify';
 export {
   DEFAULT_EXPLORE,
@@ -43,6 +41,8 @@ export {
   type FuzzOpName,
   type GeneratorSettings,
   generateWorkload,
+  MAX_FILES,
+  MAX_TASKS,
   type Workload,
   workloadArbitrary,
   workloadSeed,
@@ -57,7 +57,7 @@ export {
   prepareOp,
 } from './hotpath/ops';
 export { formatRatios, measureRatios, type RatioFigure, type RatioFile } from './hotpath/ratios';
-export { type RunBenchOptions, runBench, runRatios } from './hotpath/run';
+export { failureLine, type RunBenchOptions, runBench, runRatios } from './hotpath/run';
 export { type Summary, summarize } from './hotpath/stats';
 export { KERNEL_VARIANTS, type KernelVariant, kernelVariantRow, variantForKernel } from './kernel-variants';
 export {
@@ -65,9 +65,12 @@ export {
   DEFAULT_BUDGET,
   DEFAULT_SEED,
   DEFAULT_STRATEGY,
+  effectiveWorkers,
   type MatrixOptions,
+  type PolicyInput,
   runCell,
   runMatrix,
+  type ScenarioInput,
   STRATEGIES,
   unexpected,
 } from './matrix';
@@ -87,8 +90,48 @@ export {
   type RealKernelRun,
 } from './real-kernels';
 export { CATALOGUE } from './scenarios/catalogue/index';
-export type { CatalogueEntry, Expectation, Expected, RealKernelNote } from './scenarios/entry';
+export {
+  type CatalogueEntry,
+  DEFAULTS as DEFAULT_VARIANTS,
+  type Expectation,
+  type Expected,
+  expect as expectations,
+  type RealKernelNote,
+  workloadExpect,
+} from './scenarios/entry';
 export { SCENARIO_IDS, selectScenarios } from './scenarios/index';
+export {
+  type GuestRun,
+  REAL_KERNEL,
+  REAL_KERNEL_RUN_IDS,
+  type RealKernelDecl,
+  scenarioOfRun,
+} from './scenarios/real-kernel';
+export {
+  mapExisting,
+  needsReflink,
+  type ReflinkCtx,
+  reflinkSetup,
+  reflinkTasks,
+  reflinkTeardown,
+} from './scenarios/reflink';
+export {
+  dmaTask,
+  dmaWrite,
+  type ForkCtx,
+  fullTeardown,
+  type GupCtx,
+  owning,
+  type PinCtx,
+  pinSetup,
+  pinTeardown,
+  released,
+  reuseTask,
+  truncateTask,
+  type UnbindCtx,
+  waitOrTimeout,
+} from './scenarios/tasks';
+export { closeAll, ensure, type WorkCtx } from './scenarios/workload';
 export {
   type DaxWorld,
   type DaxWorldOptions,
@@ -98,6 +141,7 @@ export {
   payload,
   settle,
 } from './scenarios/world';
+export { bindToken, cellTag, splitToken } from './schedule-token';
 export type {
   BenchCase,
   BenchFile,
@@ -110,4 +154,12 @@ export type {
 } from './schema';
 export { buildTimeline, TIMELINE_LIMITS, type TimelineLimits } from './timeline';
 export { type TraceOptions, type TraceOutput, traceScenario } from './trace';
+export {
+  loadPolicyRef,
+  loadScenarioRef,
+  POLICY_EXPORTS,
+  policyShapeError,
+  SCENARIO_EXPORTS,
+  scenarioShapeError,
+} from './user-modules';
 export { VERSION } from './version';

@@ -5,6 +5,10 @@ import { type CellJob, runCell } from './matrix';
 parentPort?.on('message', (job: CellJob) => {
   runCell(job).then(
     (cell) => parentPort?.postMessage({ cell }),
-    (e: unknown) => parentPort?.postMessage({ error: e instanceof Error ? e.message : String(e) }),
+    (e: unknown) =>
+      parentPort?.postMessage({
+        error: e instanceof Error ? e.message : String(e),
+        code: (e as { code?: string }).code,
+      }),
   );
 });

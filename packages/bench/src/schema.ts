@@ -13,6 +13,8 @@ export interface BenchFile {
   scale: { pages: number; bytesPerPage: number; instantiateMs: number };
   /** Hot-path ratios measured side by side, one process per design (`measureRatios`). */
   ratios?: RatioFile[];
+  /** Policies whose benchmark process failed (a case failed its validation); the rest are kept. */
+  failed?: { policy: string; error: string }[];
 }
 
 /** One measured case: an op under a policy with its parameters. */
@@ -25,6 +27,11 @@ export interface BenchCase {
   samples: number;
   counts: CostSnapshot;
   baselineRatio: number;
+  /**
+   * What `baselineRatio` divides by: `paired-control` (the policy-free get/put measured in the
+   * policy's own processes) or `baseline` (`get-put-normal` under `none`, for `none` and `floor`).
+   */
+  ratioTo?: 'paired-control' | 'baseline';
 }
 
 /** One violation in a matrix cell. */

@@ -25,7 +25,7 @@ const root = join(__dirname, '..', '..', '..');
 function daxref(...args: string[]) {
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--conditions=@daxref/source', join(root, 'packages/bench/src/cli.ts'), ...args],
+    ['--import', 'tsx', '--conditions=@daxref/source', join(root, 'packages/cli/src/cli.ts'), ...args],
     { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true' } },
   );
   return { code: r.status, out: r.stdout, err: r.stderr };

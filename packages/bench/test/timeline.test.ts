@@ -8,7 +8,7 @@ import {
   type TraceLog,
 } from '@daxref/core';
 import { describe, expect, it } from 'vitest';
-import { buildTimeline, resolvePolicies, runCell, selectScenarios } from '../src/index';
+import { buildTimeline, resolvePolicies, runCell, selectScenarios, splitToken } from '../src/index';
 
 const job = (scenario: string, policy: string) => ({
   scenario,
@@ -52,7 +52,9 @@ describe('counterexample timelines in the matrix', () => {
     const fail = await runCell(job('munmap-then-truncate-dma', '1based@v6.14'));
     const [entry] = selectScenarios(['munmap-then-truncate-dma']);
     const [policy] = await resolvePolicies(['1based@v6.14']);
-    const r = replay(entry!.scenario, () => policy!.create(), fail.schedule!, { trace: true });
+    const r = replay(entry!.scenario, () => policy!.create(), splitToken(fail.schedule!).token, {
+      trace: true,
+    });
     const full = buildTimeline(r);
     expect(full.steps.length).toBe(full.totalSteps);
     const tl = buildTimeline(r, { steps: 4, after: 1, pages: 1, chromeBytes: 10 });

@@ -24,6 +24,7 @@ export {
   VM_FAULT_SIGBUS,
 } from './constants';
 export { CostCounters, type CostSnapshot } from './cost';
+export { derivePolicy, type PolicyOverrides } from './derive-policy';
 export { FREE_OWNER, type MemoryDevice, type OwnerTag } from './device';
 export { DaxrefError, type DaxrefErrorCode } from './errors';
 export {

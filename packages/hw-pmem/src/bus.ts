@@ -487,6 +487,7 @@ export class PmemNamespace {
   /** The device name of the bound personality (`pmem0`, `dax0.0`), set by bind. */
   devName = '';
 
+  /** @internal Namespaces are made by `PmemRegion.createNamespace`. */
   constructor(region: PmemRegion, id: number, name: string, cfg: CheckedConfig, layout: NamespaceLayout) {
     this.region = region;
     this.id = id;

@@ -1,4 +1,5 @@
-// @daxref/policy-conformance (private): the shared conformance suite and test utilities.
+// @daxref/policy-conformance: the conformance suite every daxref policy runs (runConformance for
+// a policy author's own design) and the hand-scheduling test utilities.
 
 export { busyPages, extraPgmapRefs, missedWakeups, violationKinds } from './checks';
 export { type ConformanceApi, describeConformance, type PolicyFactory } from './conformance';
@@ -16,4 +17,5 @@ export {
   startTask,
   unbindDevice,
 } from './rig';
+export { type RunConformanceOptions, runConformance } from './run-conformance';
 export { SparseMedia } from './sparse-media';

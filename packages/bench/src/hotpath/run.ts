@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cpus, release, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,10 @@ export interface RunBenchOptions {
   onProgress?: (done: number, total: number, label: string) => void;
   /** Explorer figures to include, measured by the caller. */
   explorer?: BenchFile['explorer'];
+  /** Where the child scripts (`hotpath-child.js`, `scale-child.js`) are; default: this package's dist. */
+  distDir?: string;
+  /** Also measure the side-by-side hot-path ratios (`runRatios`). Default true. */
+  ratios?: boolean;
 }
 
 function distDir(): string {
@@ -30,22 +35,43 @@ function distDir(): string {
   return here.endsWith('hotpath') ? join(here, '..', '..', 'dist') : here;
 }
 
-function runChild(script: string, args: string[], nodeFlags: string[] = []): string {
-  const r = spawnSync(process.execPath, [...nodeFlags, join(distDir(), script), ...args], {
+/**
+ * The line of a failed child's stderr that says why: its error line, not Node's closing
+ * `Node.js v20…` banner.
+ */
+export function failureLine(stderr: string, status: number | null): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^Node\.js v\d/.test(l) && !/^at /.test(l) && l !== '^');
+  return lines.find((l) => /\b\w*Error\b|error:/.test(l)) ?? lines.pop() ?? `exit code ${status}`;
+}
+
+function runChild(dir: string, script: string, args: string[], nodeFlags: string[] = []): string {
+  const path = join(dir, script);
+  if (!existsSync(path))
+    throw new BenchError(
+      'IO',
+      `the benchmark measures the built package, and ${path} is missing: run \`pnpm build\` first`,
+    );
+  const r = spawnSync(process.execPath, [...nodeFlags, path, ...args], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
   if (r.status !== 0) {
-    const msg = (r.stderr || '').trim().split('\n').pop() ?? `exit ${r.status}`;
-    throw new BenchError('IO', `benchmark process ${script} failed: ${msg}`);
+    throw new BenchError(
+      'IO',
+      `benchmark process ${script} failed: ${failureLine(r.stderr ?? '', r.status)}`,
+    );
   }
   return r.stdout;
 }
 
 /** The hot-path ratios of each design, each measured in a process of its own (`measureRatios`). */
-export function runRatios(policies: readonly ResolvedPolicy[], rounds = 61): RatioFile[] {
+export function runRatios(policies: readonly ResolvedPolicy[], rounds = 61, dir = distDir()): RatioFile[] {
   return policies.map(
-    (p) => JSON.parse(runChild('ratios-child.js', [JSON.stringify({ policy: p.id, rounds })])) as RatioFile,
+    (p) =>
+      JSON.parse(runChild(dir, 'ratios-child.js', [JSON.stringify({ policy: p.id, rounds })])) as RatioFile,
   );
 }
 
@@ -56,6 +82,7 @@ export function runRatios(policies: readonly ResolvedPolicy[], rounds = 61): Rat
  */
 export function runBench(opts: RunBenchOptions): BenchFile {
   const quick = opts.quick ?? false;
+  const dir = opts.distDir ?? distDir();
   const processes = opts.processes ?? (quick ? 1 : 3);
   const options: MeasureOptions = quick
     ? { timeMs: 60, warmupMs: 15, minSampleNs: 10_000, maxSamples: 400 }
@@ -65,12 +92,33 @@ export function runBench(opts: RunBenchOptions): BenchFile {
   const controls = new Map<string, number[]>();
   const total = processes * ids.length;
   let done = 0;
+  const failed = new Map<string, string>();
   for (let round = 0; round < processes; round++) {
     const order = ids.map((_, i) => ids[(i + round) % ids.length]!);
     for (const id of order) {
-      const out = JSON.parse(
-        runChild('hotpath-child.js', [JSON.stringify({ policy: id, options })]),
-      ) as RawCase[];
+      if (failed.has(id)) {
+        opts.onProgress?.(++done, total, id);
+        continue;
+      }
+      let out: RawCase[];
+      try {
+        out = JSON.parse(
+          runChild(dir, 'hotpath-child.js', [JSON.stringify({ policy: id, options })]),
+        ) as RawCase[];
+      } catch (e) {
+        // The baseline and the floor are needed by every ratio; a policy that fails its own
+        // validation is recorded and the others' results are kept.
+        if (id === 'none' || id === 'floor' || !(e instanceof BenchError) || /is missing/.test(e.message))
+          throw e;
+        failed.set(
+          id,
+          e.message.replace(/^daxref: benchmark process hotpath-child\.js failed: (daxref: )?/, ''),
+        );
+        for (const key of [...merged.keys()]) if (merged.get(key)!.policy === id) merged.delete(key);
+        controls.delete(id);
+        opts.onProgress?.(++done, total, id);
+        continue;
+      }
       for (const raw of out) {
         if (raw.control) {
           controls.set(id, [...(controls.get(id) ?? []), ...raw.samples]);
@@ -94,7 +142,8 @@ export function runBench(opts: RunBenchOptions): BenchFile {
     const ns = summarize(raw.samples);
     // A policy's ratios are against the policy-free get/put measured in its own processes (a
     // paired control); the baseline's and the floor's against the baseline itself.
-    const ref = controlMedian.get(policy) ?? baseMedian;
+    const paired = controlMedian.get(policy);
+    const ref = paired ?? baseMedian;
     cases.push({
       id,
       policy,
@@ -104,10 +153,21 @@ export function runBench(opts: RunBenchOptions): BenchFile {
       samples: raw.samples.length,
       counts: raw.counts,
       baselineRatio: ns.median / ref,
+      ratioTo: paired === undefined ? 'baseline' : 'paired-control',
     });
   }
-  const scale = JSON.parse(runChild('scale-child.js', [], ['--expose-gc'])) as BenchFile['scale'];
-  const ratios = runRatios(opts.policies, quick ? 31 : 61);
+  const scale = JSON.parse(runChild(dir, 'scale-child.js', [], ['--expose-gc'])) as BenchFile['scale'];
+  // A policy whose timing process failed gets no ratios either; one whose ratio process fails is
+  // recorded as failed and the others are kept.
+  const ratios: RatioFile[] = [];
+  if (opts.ratios !== false)
+    for (const p of opts.policies.filter((x) => !failed.has(x.id))) {
+      try {
+        ratios.push(...runRatios([p], quick ? 31 : 61, dir));
+      } catch (e) {
+        failed.set(p.id, `ratios: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
   return {
     schema: 'daxref.bench/1',
     generatedAt: new Date().toISOString(),
@@ -123,5 +183,6 @@ export function runBench(opts: RunBenchOptions): BenchFile {
     explorer: opts.explorer ?? null,
     scale,
     ratios,
+    failed: [...failed].map(([policy, error]) => ({ policy, error })),
   };
 }

@@ -34,8 +34,13 @@ export interface RealKernelNote {
   readonly schedule?: string;
 }
 
+/** The default variant of each shipped design. */
 export const DEFAULTS = ['1based@v6.14', '0based@v6.15', 'coarse-pin@block'] as const;
 
+/**
+ * Builds a catalogue entry's `expected` table: `{ '1based@v6.14': 'pass', '0based@v6.15': ['warn', 'must'] }`
+ * (`must`: the sources establish it; otherwise the model predicts it).
+ */
 export function expect(table: Record<string, Expected | [Expected, 'must']>): Record<string, Expectation> {
   const out: Record<string, Expectation> = {};
   for (const [id, v] of Object.entries(table))
@@ -43,6 +48,7 @@ export function expect(table: Record<string, Expected | [Expected, 'must']>): Re
   return out;
 }
 
+/** A workload's `expected` table: `pass` (must) under each shipped design's default variant. */
 export function workloadExpect(): Record<string, Expectation> {
   return Object.fromEntries(DEFAULTS.map((id) => [id, { verdict: 'pass' as const, must: true }]));
 }

@@ -1,7 +1,7 @@
 // How each catalogue scenario runs on a real kernel (`daxref oracle`), keyed by scenario id.
 
 /** One run of the guest program (`daxtest`) that checks a scenario on a real kernel. */
-export interface RealKernelRun {
+export interface GuestRun {
   /** The result id in results/oracle.json: the scenario id, or a related form of it. */
   id: string;
   /** The daxtest subcommand. */
@@ -22,12 +22,12 @@ export interface RealKernelRun {
 
 /** A scenario's real-kernel declaration: its runs, or why user space cannot drive it. */
 export interface RealKernelDecl {
-  runs: RealKernelRun[];
+  runs: GuestRun[];
   /** Set when `runs` is empty. */
   why?: string;
 }
 
-const run = (id: string, how: string, o: Partial<RealKernelRun> = {}): RealKernelRun => ({
+const run = (id: string, how: string, o: Partial<GuestRun> = {}): GuestRun => ({
   id,
   test: id,
   args: [],

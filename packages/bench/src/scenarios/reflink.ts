@@ -13,6 +13,7 @@ import {
 import { fullTeardown } from './tasks';
 import { type DaxWorld, daxWorld, type Mapping, payload, settle } from './world';
 
+/** Context of the reflink scenarios: file `a`, its reflinked copy `b`, each mapped by its own process. */
 export interface ReflinkCtx {
   w: DaxWorld;
   a: Mapping;
@@ -21,6 +22,7 @@ export interface ReflinkCtx {
   finished: number;
 }
 
+/** Setup of the reflink scenarios: writes file `a`, reflinks it to `b`, read-faults both (one shared block). */
 export function reflinkSetup(k: Kernel): ReflinkCtx {
   const w = daxWorld(k);
   const src = w.fs.create('a');
@@ -33,6 +35,7 @@ export function reflinkSetup(k: Kernel): ReflinkCtx {
   return { w, a, b, finished: 0 };
 }
 
+/** Maps the first page of an existing file into a new mm and read-faults it. */
 export function mapExisting(w: DaxWorld, file: Inode): Mapping {
   const { k, boot } = w;
   const mm = createMm(k);
@@ -42,10 +45,12 @@ export function mapExisting(w: DaxWorld, file: Inode): Mapping {
   return { file, mm, addr, length: 4096 };
 }
 
+/** Teardown of the reflink scenarios: `fullTeardown` of both mappings and files. */
 export function* reflinkTeardown(k: Kernel, t: Task, c: ReflinkCtx): KGen {
   yield* fullTeardown(k, t, c.w, [c.a.mm, c.b.mm], [c.a.file, c.b.file]);
 }
 
+/** A catalogue entry's `applies`: n/a unless the design allows reflink on DAX (xfs, v5.19+). */
 export const needsReflink = (p: Policy) =>
   p.caps.reflink
     ? null

@@ -57,6 +57,7 @@ export interface PinCtx {
   released: boolean;
 }
 
+/** Setup of the pin scenarios: a world, file `f` of one page mapped and faulted, and file `g` for reuse. */
 export function pinSetup(k: Kernel): PinCtx {
   const w = daxWorld(k);
   const map = mapFile(w, 'f', 1);
@@ -123,11 +124,13 @@ export function reuseTask(): Scenario<PinCtx>['tasks'][number] {
   };
 }
 
+/** Marks the file's blocks released and wakes `reuseTask` (call it when truncate or evict returns). */
 export function released(k: Kernel, c: PinCtx): void {
   c.released = true;
   k.waits.wake('released');
 }
 
+/** The truncate task of the pin scenarios: truncates the file to 0 (waiting in `break_layouts`), then `released`. */
 export function truncateTask(): Scenario<PinCtx>['tasks'][number] {
   return {
     name: 'truncate',
@@ -173,18 +176,21 @@ export function dmaTask(
   };
 }
 
+/** Context of the unbind scenarios: the world, a mapping, and whether the device is gone. */
 export interface UnbindCtx {
   w: DaxWorld;
   map: Mapping;
   gone: boolean;
 }
 
+/** Context of the GUP scenarios: the world, a mapping, and the pfns a GUP got. */
 export interface GupCtx {
   w: DaxWorld;
   map: Mapping;
   got: number[];
 }
 
+/** Context of the fork scenarios: an unbind context plus whether the child finished. */
 export interface ForkCtx extends UnbindCtx {
   done: boolean;
 }

@@ -2,11 +2,13 @@ import type { Kernel, KGen, Task } from '@daxref/core';
 import { fullTeardown } from './tasks';
 import type { DaxWorld, Mapping } from './world';
 
+/** Context of the workloads: the world and the mappings to tear down. */
 export interface WorkCtx {
   w: DaxWorld;
   maps: Mapping[];
 }
 
+/** A workload's teardown: `fullTeardown` of every mapping's mm and file. */
 export function* closeAll(k: Kernel, t: Task, c: WorkCtx): KGen {
   yield* fullTeardown(
     k,

@@ -1,5 +1,5 @@
+import { BenchError } from '@daxref/bench';
 import type { Command } from 'commander';
-import { BenchError } from '../errors';
 
 /** `daxref report`: results/*.json into one self-contained HTML page, then a short summary. */
 export async function reportCommand(o: { in: string; out: string }): Promise<void> {
@@ -17,9 +17,10 @@ export async function reportCommand(o: { in: string; out: string }): Promise<voi
   for (const line of r.summary) console.log(`  ${line}`);
 }
 
-/** Adds `report [--in DIR] [--out FILE]` to the CLI. */
-export function registerReport(p: Command): void {
-  p.command('report')
+/** `daxref report [--in DIR] [--out FILE]`: the HTML report of the results directory. */
+export function register(program: Command): void {
+  program
+    .command('report')
     .description('turn results/*.json into one self-contained HTML report (charts as static SVG)')
     .option('--in <dir>', 'the results directory', 'results')
     .option('--out <file>', 'the report file', 'report/index.html')

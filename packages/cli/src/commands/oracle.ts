@@ -2,6 +2,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
+  BenchError,
+  type GuestRun,
+  kernelVariantRow,
+  type MatrixCell,
+  type MatrixFile,
+  REAL_KERNEL,
+  runMatrix,
+  scenarioOfRun,
+  VERSION,
+} from '@daxref/bench';
+import {
   Archive,
   type BootPlan,
   type BootRecord,
@@ -18,13 +29,10 @@ import {
   SPEC_HELP,
   type TestOutcome,
 } from '@daxref/kernel-oracle';
-import { BenchError } from '../errors';
+import type { Command } from 'commander';
+import { collect } from '../args';
 import { interactive, writeAtomic } from '../io';
-import { kernelVariantRow } from '../kernel-variants';
-import { runMatrix } from '../matrix';
-import { REAL_KERNEL, type RealKernelRun, scenarioOfRun } from '../scenarios/real-kernel';
-import type { MatrixCell, MatrixFile } from '../schema';
-import { VERSION } from '../version';
+import type { CommandContext } from './context';
 
 /** The kernels of a full run: the four of audits/real-kernels.md (6.12 pinned to the audited 6.12.95). */
 export const DEFAULT_KERNELS: readonly string[] = ['6.1', '6.12.95', '6.18', 'latest'];
@@ -91,14 +99,14 @@ export interface OracleOpts {
 }
 
 /** The runs selected by scenario or run ids (all drivable runs when empty). */
-export function selectRuns(ids: readonly string[]): RealKernelRun[] {
+export function selectRuns(ids: readonly string[]): GuestRun[] {
   const all = Object.values(REAL_KERNEL).flatMap((d) => d.runs);
   if (ids.length === 0) return all;
   const valid = [
     ...Object.keys(REAL_KERNEL).filter((k) => REAL_KERNEL[k]!.runs.length > 0),
     ...all.map((r) => r.id),
   ];
-  const out: RealKernelRun[] = [];
+  const out: GuestRun[] = [];
   for (const id of ids) {
     const decl = REAL_KERNEL[id];
     const runs = decl ? decl.runs : all.filter((r) => r.id === id);
@@ -117,8 +125,8 @@ export function selectRuns(ids: readonly string[]): RealKernelRun[] {
 }
 
 /** Groups runs into boots: one shared boot (rmapbt=0, `last` runs at its end), and a boot per `own` run. */
-export function planBoots(runs: readonly RealKernelRun[]): BootPlan[] {
-  const guest = (r: RealKernelRun) => ({ id: r.id, test: r.test, args: r.args, timeoutSec: r.timeoutSec });
+export function planBoots(runs: readonly GuestRun[]): BootPlan[] {
+  const guest = (r: GuestRun) => ({ id: r.id, test: r.test, args: r.args, timeoutSec: r.timeoutSec });
   const shared = [...runs.filter((r) => r.boot === 'shared'), ...runs.filter((r) => r.boot === 'last')];
   const plans: BootPlan[] = [];
   if (shared.length > 0) plans.push({ name: 'main', rmapbt: false, tests: shared.map(guest) });
@@ -333,4 +341,25 @@ export function formatOracleBeside(m: MatrixFile, f: OracleFile): string {
     }
   }
   return lines.join('\n');
+}
+
+/** `daxref oracle`: the scenarios user space can drive, on real Linux kernels under QEMU, beside the model. */
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('oracle')
+    .description('run the scenarios user space can drive on real Linux kernels under QEMU, beside the model')
+    .option(
+      '--kernel <spec>',
+      "6.1, 6.12, 6.18, a version, 'latest', a Debian package, or a bzImage path (repeatable)",
+      collect,
+      [],
+    )
+    .option('--modules <dir>', 'the modules tree of a bzImage given as --kernel (INSTALL_MOD_PATH)')
+    .option('--scenario <id>', 'a scenario or run id (repeatable); default: every drivable one', collect, [])
+    .option('--json <file>', 'where to write the results', 'results/oracle.json')
+    .option('--install-deps', 'apt-get install the host tools that are missing')
+    .option('--cache <dir>', 'kernel and build cache (default ~/.cache/daxref/oracle)')
+    .option('--logs <dir>', "where to keep each boot's console (default: oracle-console beside --json)")
+    .option('--verbose', 'stream the guest console to stderr')
+    .action(async (o: OracleOpts) => ctx.setExitCode(await oracleCommand(o)));
 }

@@ -2,6 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  CATALOGUE,
+  KERNEL_VARIANTS,
+  kernelVariantRow,
+  REAL_KERNEL,
+  REAL_KERNEL_RUN_IDS,
+  resolvePolicies,
+  scenarioOfRun,
+} from '@daxref/bench';
 import type { TestOutcome } from '@daxref/kernel-oracle';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -12,10 +21,6 @@ import {
   planBoots,
   selectRuns,
 } from '../src/commands/oracle';
-import { KERNEL_VARIANTS, kernelVariantRow } from '../src/kernel-variants';
-import { resolvePolicies } from '../src/policies';
-import { CATALOGUE } from '../src/scenarios/catalogue';
-import { REAL_KERNEL, REAL_KERNEL_RUN_IDS, scenarioOfRun } from '../src/scenarios/real-kernel';
 
 const root = join(__dirname, '..', '..', '..');
 const temps: string[] = [];
@@ -30,7 +35,7 @@ afterAll(() => {
 function daxref(...args: string[]) {
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--conditions=@daxref/source', join(root, 'packages/bench/src/cli.ts'), ...args],
+    ['--import', 'tsx', '--conditions=@daxref/source', join(root, 'packages/cli/src/cli.ts'), ...args],
     { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true' } },
   );
   return { code: r.status, out: r.stdout, err: r.stderr };

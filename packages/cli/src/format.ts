@@ -1,6 +1,4 @@
-import { formatRatios } from './hotpath/ratios';
-import { unexpected } from './matrix';
-import type { BenchFile, MatrixFile } from './schema';
+import { type BenchFile, formatRatios, type MatrixFile, unexpected } from '@daxref/bench';
 
 const MARK: Record<string, string> = {
   'dma-corruption': 'DMA',
@@ -64,19 +62,42 @@ function fmtNs(ns: number): string {
   return ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(1)} ns`;
 }
 
-/** The terminal summary of a benchmark run. */
+/** Relative margin of error (%) above which a case's figures are flagged as unreliable. */
+export const RME_WARN = 10;
+
+/** What a case's ratio divides by, as the table's `vs` column says it. */
+function control(c: BenchFile['cases'][number]): string {
+  if (c.ratioTo === 'paired-control') return 'paired';
+  return 'none';
+}
+
+/**
+ * The terminal summary of a benchmark run: each case's median, its ratio and what the ratio is
+ * against (`paired`: the policy-free get/put measured in the policy's own processes; `none`: the
+ * baseline process), its error, and a warning for cases whose error exceeds `RME_WARN`.
+ */
 export function formatBench(b: BenchFile): string {
   const lines: string[] = [];
   const w = Math.max(...b.cases.map((c) => c.id.length));
   lines.push(
-    `${'case'.padEnd(w)}  ${'median'.padStart(11)}  ${'ratio'.padStart(9)}  ${'rme'.padStart(7)}  counts per op`,
+    `${'case'.padEnd(w)}  ${'median'.padStart(11)}  ${'ratio'.padStart(9)}  ${'vs'.padEnd(6)}  ${'rme'.padStart(8)}  counts per op`,
   );
   for (const c of b.cases) {
     const k = c.counts;
+    const rme = `±${c.ns.rme.toFixed(1)}%${c.ns.rme > RME_WARN ? '?' : ''}`;
     lines.push(
-      `${c.id.padEnd(w)}  ${fmtNs(c.ns.median).padStart(11)}  ${`${c.baselineRatio.toFixed(2)}x`.padStart(9)}  ${`±${c.ns.rme.toFixed(1)}%`.padStart(7)}  atomics=${k.atomics} percpu=${k.percpu} branches=${k.branches} lines=${k.cachelines} wakes=${k.wakes} pgmap=${k.pgmapLookups}`,
+      `${c.id.padEnd(w)}  ${fmtNs(c.ns.median).padStart(11)}  ${`${c.baselineRatio.toFixed(2)}x`.padStart(9)}  ${control(c).padEnd(6)}  ${rme.padStart(8)}  atomics=${k.atomics} percpu=${k.percpu} branches=${k.branches} lines=${k.cachelines} wakes=${k.wakes} pgmap=${k.pgmapLookups}`,
     );
   }
+  lines.push(
+    'vs: paired = the policy-free get/put measured alternately in the same process; none = the baseline process (get-put-normal under policy none)',
+  );
+  const noisy = b.cases.filter((c) => c.ns.rme > RME_WARN);
+  if (noisy.length > 0)
+    lines.push(
+      `warning: ${noisy.length} case${noisy.length > 1 ? 's have' : ' has'} an error above ±${RME_WARN}% (marked ?): their ratios are not reliable; rerun without --quick on a quiet machine: ${noisy.map((c) => c.id).join(', ')}`,
+    );
+  for (const f of b.failed ?? []) lines.push(`failed: ${f.policy}: ${f.error} (its cases are left out)`);
   lines.push(
     `memmap: ${b.scale.bytesPerPage.toFixed(2)} bytes/page at ${b.scale.pages.toLocaleString('en')} pages (described in ${b.scale.instantiateMs.toFixed(1)} ms)`,
   );

@@ -1,21 +1,24 @@
 // `daxref fuzz` and `daxref merge`: differential random workloads across designs, and the merge
 // of shard outputs.
 import { readFileSync } from 'node:fs';
-import { type Command, InvalidArgumentError } from 'commander';
-import { BenchError } from '../errors';
-import { DEFAULT_EXPLORE } from '../fuzz/explore';
 import {
   asFuzzFile,
+  BenchError,
+  DEFAULT_EXPLORE,
   DEFAULT_FUZZ_SEED,
+  DEFAULT_GENERATOR,
   DEFAULT_RUNS,
   DEFAULT_SHRINK_TRIES,
   type FuzzFile,
+  MAX_FILES,
+  MAX_TASKS,
   mergeFuzz,
   runFuzz,
   type Shard,
-} from '../fuzz/run';
-import { DEFAULT_GENERATOR, MAX_FILES, MAX_TASKS } from '../fuzz/workload';
+} from '@daxref/bench';
+import { type Command, InvalidArgumentError } from 'commander';
 import { interactive, writeAtomic } from '../io';
+import type { CommandContext } from './context';
 
 function collect(value: string, prev: string[]): string[] {
   return [...prev, value];
@@ -166,8 +169,9 @@ function readFuzz(path: string): FuzzFile {
   return asFuzzFile(v, path);
 }
 
-/** Registers `fuzz` and `merge` on the program; `setCode` sets the exit code. */
-export function registerFuzzCommands(p: Command, setCode: (n: number) => void): void {
+/** `daxref fuzz` and `daxref merge`: differential random workloads, and the merge of shard outputs. */
+export function register(p: Command, ctx: CommandContext): void {
+  const setCode = (n: number) => ctx.setExitCode(n);
   p.command('fuzz')
     .description('differential random workloads: explored under every design, findings shrunk and classified')
     .option(
