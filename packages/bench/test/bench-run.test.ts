@@ -53,7 +53,14 @@ describe('runBench', () => {
     ]);
     const measured = new Set(b.cases.map((c) => c.policy));
     expect([...measured].sort()).toEqual(
-      ['0based@dan-2022', '0based@dan-2022-pin-only', '0based@v6.15', '0based@v6.15-rc1', 'floor', 'none'].sort(),
+      [
+        '0based@dan-2022',
+        '0based@dan-2022-pin-only',
+        '0based@v6.15',
+        '0based@v6.15-rc1',
+        'floor',
+        'none',
+      ].sort(),
     );
     // Each ratio says what it divides by.
     expect(b.cases.find((c) => c.policy === 'none')!.ratioTo).toBe('baseline');
