@@ -187,7 +187,7 @@ describe('daxref CLI', () => {
     );
     expectUsageError(
       await daxref('trace', 'unpin-missed-wakeup', '--policy', '1based@all'),
-      /trace takes one policy variant; '1based@all' is 4: 1based@v4.5, 1based@v4.18, 1based@v5.19-rc1, 1based@v6.14/,
+      /trace takes one policy variant; '1based@all' is 5: 1based@v4.5, 1based@v4.18, 1based@v5.19-rc1, 1based@v6.1, 1based@v6.14/,
     );
   }, 180_000);
 

@@ -127,7 +127,7 @@ describe('the docs', () => {
     expect(core.exhausted).toBe(true);
     expect((await load('cli-readme.ts')).code).toBe(0);
     const bench = (await load('bench-readme.ts')).matrix as MatrixFile;
-    expect(bench.cells).toHaveLength(2 * 5);
+    expect(bench.cells).toHaveLength(2 * 6); // two scenarios × (five 1-based variants + 0based@v6.15)
     expect(
       bench.cells.find((c) => c.policy === '1based@v5.19-rc1' && c.scenario === 'unpin-missed-wakeup')!
         .verdict,
