@@ -2,7 +2,7 @@
 
 export { BenchError, type BenchErrorCode } from './errors';
 export { type ExplorerFigures, explorerScenario, measureExplorer } from './explorer-bench';
-export { classify, classifyByDesign, MECHANISMS } from './fuzz/classify';
+export { classify, classifyByDesign, MECHANISMS, type Mechanism } from './fuzz/classify';
 export {
   DEFAULT_EXPLORE,
   type ExploreSettings,
@@ -29,7 +29,7 @@ export {
   type Shard,
   shardIndices,
 } from './fuzz/run';
-export { type FuzzCtx, fuzzScenario, scenarioSource } from './fuzz/scenario';
+export { type FuzzCtx, fuzzScenario, type Held, scenarioSource, type TaskState } from './fuzz/scenario';
 export {
   DEFAULT_GENERATOR,
   decodeWorkload,

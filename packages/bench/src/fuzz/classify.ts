@@ -3,7 +3,7 @@
 import type { FuzzOpName, Workload } from './workload';
 
 /** A catalogue mechanism: the outcome kinds it shows and the operations its shape needs. */
-interface Mechanism {
+export interface Mechanism {
   readonly catalogue: string;
   readonly kinds: readonly string[];
   /** Each group must be present: at least one op of the group. */

@@ -32,13 +32,14 @@ const MAP_STRIDE = 0x100_0000;
 const MAX_STEPS = 20_000;
 
 /** A GUP reference a task holds: the pages, and their DMA mapping. */
-interface Held {
+export interface Held {
   readonly pin: boolean;
   readonly pfns: readonly number[];
   readonly dma: DmaMapping | null;
 }
 
-interface TaskState {
+/** One fuzz task's process: its mm, what it holds, and the DMA mapping of its latest reference. */
+export interface TaskState {
   readonly mm: Mm;
   readonly mapped: boolean[];
   readonly held: Held[];
