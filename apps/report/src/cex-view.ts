@@ -97,7 +97,7 @@ export function oracleSection(inputs: ReportInputs): string {
   const rows = results
     .map(
       ({ k, s }) =>
-        `<tr id="${domId('oracle', k, s.scenario)}"><td>${esc(k)}</td><td><code>${esc(s.scenario)}</code></td><td>${esc(s.real.verdict)}${s.real.kinds.length ? ` (${s.real.kinds.map(esc).join(', ')})` : ''}</td><td><code>${esc(s.model.policy)}</code>: ${esc(s.model.verdict)}${s.model.kinds.length ? ` (${s.model.kinds.map(esc).join(', ')})` : ''}</td><td>${s.agree ? '✓ agrees' : '<b class="violation">≠ disagrees</b>'}</td><td>${s.evidence.length > 0 ? `<details><summary>${s.evidence.length} line${s.evidence.length === 1 ? '' : 's'}</summary><pre class="evidence">${s.evidence.map(esc).join('\n')}</pre></details>` : '–'}</td></tr>`,
+        `<tr id="${domId('oracle', k, s.scenario)}"><td>${esc(k)}</td><td><code>${esc(s.scenario)}</code></td><td>${esc(s.real.verdict)}${s.real.kinds.length ? ` (${s.real.kinds.map(esc).join(', ')})` : ''}</td><td><code>${esc(s.model.policy)}</code>: ${esc(s.model.verdict)}${s.model.kinds.length ? ` (${s.model.kinds.map(esc).join(', ')})` : ''}</td><td>${s.agree ? '✓ agrees' : `<b class="violation">≠ disagrees</b>${s.explained ? `<br><small>explained: ${esc(s.explained)}</small>` : ''}`}</td><td>${s.evidence.length > 0 ? `<details><summary>${s.evidence.length} line${s.evidence.length === 1 ? '' : 's'}</summary><pre class="evidence">${s.evidence.map(esc).join('\n')}</pre></details>` : '–'}</td></tr>`,
     )
     .join('\n');
   return `<section id="oracle"><h2>Real kernels</h2>

@@ -89,6 +89,8 @@ export interface OracleScenario {
   evidence: string[];
   model: { policy: string; verdict: string; kinds: string[] };
   agree: boolean;
+  /** The catalogue's reason for a disagreement it explains. */
+  explained?: string;
   tries?: number;
   ms?: number;
 }
@@ -245,6 +247,7 @@ export function parseOracle(v: unknown): OracleInput {
       if (typeof model.verdict !== 'string') model.verdict = '?';
       if (!Array.isArray(s.evidence)) s.evidence = [];
       if (typeof s.agree !== 'boolean') s.agree = real.verdict === model.verdict;
+      if (s.explained !== undefined && typeof s.explained !== 'string') delete s.explained;
     }
   }
   return o as unknown as OracleInput;

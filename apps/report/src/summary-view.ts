@@ -54,7 +54,7 @@ export function summarySection(inputs: ReportInputs): string {
   const findings: string[] = [];
   for (const d of disagreements(inputs)) {
     findings.push(
-      `<li class="finding"><b>Real kernel ${esc(d.kernel)} disagrees with the model</b> on <code>${esc(d.s.scenario)}</code>: the kernel says <b>${esc(d.s.real.verdict)}</b>${d.s.real.kinds.length ? ` (${d.s.real.kinds.map(esc).join(', ')})` : ''}, the model under <code>${esc(d.s.model.policy)}</code> says <b>${esc(d.s.model.verdict)}</b>${d.s.model.kinds.length ? ` (${d.s.model.kinds.map(esc).join(', ')})` : ''}.${d.s.real.summary ? ` ${esc(d.s.real.summary)}` : ''}</li>`,
+      `<li class="finding"><b>Real kernel ${esc(d.kernel)} disagrees with the model</b> on <code>${esc(d.s.scenario)}</code>: the kernel says <b>${esc(d.s.real.verdict)}</b>${d.s.real.kinds.length ? ` (${d.s.real.kinds.map(esc).join(', ')})` : ''}, the model under <code>${esc(d.s.model.policy)}</code> says <b>${esc(d.s.model.verdict)}</b>${d.s.model.kinds.length ? ` (${d.s.model.kinds.map(esc).join(', ')})` : ''}.${d.s.real.summary ? ` ${esc(d.s.real.summary)}` : ''}${d.s.explained ? ` <i>Explained by the catalogue:</i> ${esc(d.s.explained)}` : ''}</li>`,
     );
   }
   for (const c of m.cells.filter(isUnexpected)) {

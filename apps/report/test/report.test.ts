@@ -108,6 +108,18 @@ describe('inputs', () => {
   });
 });
 
+describe('an explained real-kernel disagreement', () => {
+  it("shows the catalogue's reason beside the disagreement, in the findings and in the table", () => {
+    const o = JSON.parse(readFileSync(join(fixtures, 'oracle.json'), 'utf8'));
+    const s = o.kernels[0].scenarios.find((x: { agree: boolean }) => !x.agree);
+    s.explained = 'the one-shot WARN was already spent earlier in the same boot';
+    const html = renderReport(loadInputs(resultsDir(['matrix.json'], { 'oracle.json': JSON.stringify(o) })));
+    const findings = html.slice(html.indexOf('<h3>Findings</h3>'), html.indexOf('<h3>Per design'));
+    expect(findings).toContain('Explained by the catalogue:</i> the one-shot WARN was already spent');
+    expect(html).toContain('explained: the one-shot WARN was already spent');
+  });
+});
+
 describe('the page', () => {
   const html = renderReport(
     loadInputs(resultsDir(['matrix.json', 'bench.json', 'oracle.json', 'fuzz.json'])),

@@ -143,6 +143,25 @@ describe('result mapping', () => {
     const f = modelOf(cell('fail', ['dma-corruption', 'warn', 'warn']) as never, '1based@v6.14');
     expect(f.kinds).toEqual(['dma-corruption', 'warn']);
   });
+
+  it("carries the catalogue's reason for a disagreement it explains, and only for a disagreement", () => {
+    const m = modelOf(cell('pass') as never, '1based@v6.14');
+    const why = 'the one-shot WARN was spent earlier in the same boot';
+    expect(compare(outcome('fail', ['warn']), 'reflink-cow', m, why).explained).toBe(why);
+    expect(compare(outcome('pass'), 'reflink-cow', m, why).explained).toBeUndefined();
+    expect(compare(outcome('fail', ['warn']), 'reflink-cow', m).explained).toBeUndefined();
+    const text = formatOracle({
+      ...sampleOracle(),
+      kernels: [
+        {
+          ...sampleOracle().kernels[0]!,
+          scenarios: [compare(outcome('fail', ['warn']), 'reflink-cow', m, why)],
+        },
+      ],
+    });
+    expect(text).toContain(`explained by the catalogue: ${why}`);
+    expect(text).toMatch(/1 disagree \(✘; 1 of them explained by the catalogue\)/);
+  });
 });
 
 function sampleOracle(): OracleFile {

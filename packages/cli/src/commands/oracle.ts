@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   BenchError,
+  CATALOGUE,
   type GuestRun,
   kernelVariantRow,
   type MatrixCell,
@@ -48,6 +49,8 @@ export interface OracleScenario {
   model: { policy: string | null; verdict: 'pass' | 'fail' | 'n/a' | 'inconclusive'; kinds: string[] };
   /** The real verdict equals the model's (pass/fail); false also when either is inconclusive or n/a. */
   agree: boolean;
+  /** For a disagreement the catalogue explains (its `realKernelNotes` for this kernel): the reason. */
+  explained?: string;
   /** Both verdicts are pass or fail, so `agree` compares like with like. */
   comparable: boolean;
   tries: number;
@@ -142,17 +145,24 @@ export function modelOf(cell: MatrixCell | undefined, policy: string | null): Or
 }
 
 /** One run's entry: the real outcome beside the model's. */
-export function compare(t: TestOutcome, catalogue: string, model: OracleScenario['model']): OracleScenario {
+export function compare(
+  t: TestOutcome,
+  catalogue: string,
+  model: OracleScenario['model'],
+  note?: string,
+): OracleScenario {
   const comparable =
     (t.real.verdict === 'pass' || t.real.verdict === 'fail') &&
     (model.verdict === 'pass' || model.verdict === 'fail');
+  const agree = comparable && t.real.verdict === model.verdict;
   return {
+    ...(!agree && note !== undefined ? { explained: note } : {}),
     scenario: t.id,
     catalogue,
     real: t.real,
     evidence: t.evidence,
     model,
-    agree: comparable && t.real.verdict === model.verdict,
+    agree,
     comparable,
     tries: t.tries,
     ms: t.ms,
@@ -264,7 +274,8 @@ export async function oracleCommand(o: OracleOpts): Promise<number> {
       scenarios: run.tests.map((t) => {
         const sc = scenarioOfRun(t.id)!;
         const cell = matrix?.cells.find((c) => c.scenario === sc && c.policy === rule?.variant);
-        return compare(t, sc, modelOf(cell, rule?.variant ?? null));
+        const note = CATALOGUE.find((e) => e.scenario.id === sc)?.realKernelNotes?.[k.version]?.reason;
+        return compare(t, sc, modelOf(cell, rule?.variant ?? null), note);
       }),
     });
   }
@@ -293,11 +304,12 @@ export function formatOracle(f: OracleFile): string {
       lines.push(
         `  ${mark}${s.scenario.padEnd(w)} real ${verdictText(s.real.verdict, s.real.kinds).padEnd(26)} model ${verdictText(s.model.verdict, s.model.kinds)}`,
       );
+      if (s.explained !== undefined) lines.push(`      explained by the catalogue: ${s.explained}`);
     }
   }
   const all = f.kernels.flatMap((k) => k.scenarios);
   lines.push(
-    `${all.length} runs: ${all.filter((s) => s.agree).length} agree with the model, ${all.filter((s) => s.comparable && !s.agree).length} disagree (✘), ${all.filter((s) => !s.comparable).length} not comparable (?)`,
+    `${all.length} runs: ${all.filter((s) => s.agree).length} agree with the model, ${all.filter((s) => s.comparable && !s.agree).length} disagree (✘; ${all.filter((s) => s.explained !== undefined).length} of them explained by the catalogue), ${all.filter((s) => !s.comparable).length} not comparable (?)`,
   );
   return lines.join('\n');
 }
