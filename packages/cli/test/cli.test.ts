@@ -299,32 +299,44 @@ export function createPolicy() {
     if (spawnSync('script', ['--version']).status !== 0) return; // util-linux's script gives a pty
     const env = { ...process.env };
     delete env.CI;
-    const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
-    const cmd = [process.execPath, ...cliArgs, 'check', '--json', join(dir, 'm.json')]
-      .map((a) => `'${a}'`)
-      .join(' ');
-    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    const ended = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-    await new Promise<void>((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`no progress bar within 45 s: ${out}`)), 45_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('\u001b[?25l') && /check \[/.test(out)) {
-          clearTimeout(timer);
-          res();
-        }
+    // One pty session: start a full check, wait for its bar, send SIGINT to the CLI process.
+    const attempt = async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
+      const cmd = [process.execPath, ...cliArgs, 'check', '--json', join(dir, 'm.json')]
+        .map((a) => `'${a}'`)
+        .join(' ');
+      const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      const ended = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+      await new Promise<void>((res, rej) => {
+        const timer = setTimeout(() => rej(new Error(`no progress bar within 45 s: ${out}`)), 45_000);
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\u001b[?25l') && /check \[/.test(out)) {
+            clearTimeout(timer);
+            res();
+          }
+        });
       });
-    });
-    // Ctrl-C: the terminal sends SIGINT to the CLI (script's child) while its bar is drawn.
-    process.kill(descendant(child.pid!, 'cli.ts'), 'SIGINT');
-    const code = await ended;
-    const tail = out.slice(out.lastIndexOf('\u001b[?25l'));
-    expect(tail).toContain('\u001b[?25h'); // cursor shown again
-    expect(tail).toContain('\u001b[?7h'); // line wrap back on
-    expect(code).toBe(130);
-    expect(existsSync(join(dir, 'm.json'))).toBe(false);
-  }, 180_000);
+      // Ctrl-C: the terminal sends SIGINT to the CLI (script's child) while its bar is drawn.
+      process.kill(descendant(child.pid!, 'cli.ts'), 'SIGINT');
+      const code = await ended;
+      return {
+        code,
+        tail: out.slice(out.lastIndexOf('\u001b[?25l')),
+        written: existsSync(join(dir, 'm.json')),
+      };
+    };
+    // On a loaded machine `script` has once reported 0 for an interrupted run; one retry keeps the
+    // test about the CLI (a CLI that never exits 130 still fails both attempts).
+    let r = await attempt();
+    if (r.code !== 130) r = await attempt();
+    expect(r.tail).toContain('\u001b[?25h'); // cursor shown again
+    expect(r.tail).toContain('\u001b[?7h'); // line wrap back on
+    expect(r.code).toBe(130);
+    expect(r.written).toBe(false);
+  }, 240_000);
+
   it('report turns a matrix written by check into a page with the counterexample timeline', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'daxref-'));
     const json = join(dir, 'matrix.json');
