@@ -12,7 +12,7 @@ import type { Kernel } from '../kernel';
 import { PG_HWPOISON } from '../memmap';
 import { insertFileLeaf, unmapMappingPages, zapLeaf } from '../mm/memory';
 import { MmuGather } from '../mm/mmu-gather';
-import { folioPutRefs } from '../mm/page-ref';
+import { folioPutRefs, structPageGone, structPageLive } from '../mm/page-ref';
 import type { PtLevel } from '../mm/page-table';
 import { PTE_DIRTY, PTE_WRITE, PTE_YOUNG } from '../mm/page-table';
 import { VM_SHARED, type Vma, type VmFile } from '../mm/vma';
@@ -612,16 +612,9 @@ export class DaxFs implements DaxHolder {
         if (skipsLocked) continue;
       }
       if (e.zero || !e.associated) continue;
-      if (k.anyRemoved && !k.memmap.valid(e.pfn)) {
-        // The entry outlived its device (an open inode after unbind): dax_busy_page() reads the
-        // refcount of a struct page that memunmap_pages() removed with the device.
-        k.report(
-          'use-after-free',
-          `dax_layout_busy_page_range: struct page of pfn ${e.pfn} was removed with its device (memunmap_pages)`,
-          e.pfn,
-        );
-        continue;
-      }
+      // The entry outlived its device (an open inode after unbind): dax_busy_page() reads the
+      // refcount of a struct page that memunmap_pages() removed with the device.
+      if (structPageGone(k, e.pfn, 'dax_layout_busy_page_range')) continue;
       for (let pfn = e.pfn; pfn < e.pfn + e.nrPages; ) {
         const head = k.memmap.compoundHead(pfn);
         if (policy.layoutPageBusy(k, head)) return head;
@@ -649,7 +642,10 @@ export class DaxFs implements DaxHolder {
         return 0;
       }
       const key = policy.layoutWaitKey(page);
-      const idle = () => pageLive(k, page) && policy.layoutPageIdle(k, page);
+      // After an unbind removed the memory under a sleeping waiter (1-based memunmap_pages() does
+      // not wait for page references), no put can wake it (the put is the use-after-free page-ref
+      // reports) and its condition would read freed memory: it stays asleep (a `hang`).
+      const idle = () => structPageLive(k, page) && policy.layoutPageIdle(k, page);
       // ___wait_var_event(key, idle, TASK_INTERRUPTIBLE, 0, 0, xfs_wait_dax_page(inode)) (6.15:
       // wait_page_idle()): the condition is tested first, then any pending signal ends the wait
       // with -ERESTARTSYS (prepare_to_wait_event), which truncate returns.
@@ -691,17 +687,10 @@ export class DaxFs implements DaxHolder {
         );
       }
       if (e.deleted) continue;
-      if (e.associated && !e.zero) {
-        if (pageLive(k, e.pfn)) policy.daxDisassociateEntry(k, t, m, e.index, e.pfn, e.order, trunc);
-        // an entry that outlived its device: dax_disassociate_entry() reads page->mapping and
-        // the refcount of a struct page that memunmap_pages() removed
-        else
-          k.report(
-            'use-after-free',
-            `dax_disassociate_entry: struct page of pfn ${e.pfn} was removed with its device (memunmap_pages)`,
-            e.pfn,
-          );
-      }
+      // an entry that outlived its device: dax_disassociate_entry() reads page->mapping and the
+      // refcount of a struct page that memunmap_pages() removed
+      if (e.associated && !e.zero && !structPageGone(k, e.pfn, 'dax_disassociate_entry'))
+        policy.daxDisassociateEntry(k, t, m, e.index, e.pfn, e.order, trunc);
       m.entries.delete(e.index);
       e.deleted = true;
       k.waits.wake(m.entryKey(e.index)); // put_unlocked_entry(WAKE_ALL)
@@ -813,7 +802,7 @@ export class DaxFs implements DaxHolder {
         yield* k.waits.wait(
           t,
           policy.layoutWaitKey(page),
-          () => pageLive(k, page) && policy.layoutPageIdle(k, page),
+          () => structPageLive(k, page) && policy.layoutPageIdle(k, page),
           `page 0x${page.toString(16)} idle (evict ${inode.name})`,
           {
             fn: 'wait_page_idle_uninterruptible',
@@ -1044,16 +1033,6 @@ export class DaxFs implements DaxHolder {
     for (const inode of [...this.inodes.values()]) if (inode.refs === 0) yield* this.evict(k, t, inode);
     this.shutdown = true;
   }
-}
-
-/**
- * Whether the struct page a layout wait reads still exists. After an unbind removed the memory
- * under a sleeping waiter (1-based `memunmap_pages` does not wait for page references), no put
- * can wake it (the put itself is the use-after-free `page-ref` reports) and its condition reads
- * freed memory: the model keeps it asleep (a `hang`) rather than reading a removed pfn.
- */
-function pageLive(k: Kernel, pfn: number): boolean {
-  return !k.anyRemoved || k.memmap.valid(pfn);
 }
 
 /** Sends SIGBUS to the tasks whose `locals.mm` is the mm with this id (`kill_procs`). */

@@ -13,7 +13,7 @@ import { syscall } from '../sched/signal';
 import { type KGen, PREEMPT, type Task } from '../sched/task';
 import { kcall } from '../trace/hooks';
 import { MmuGather } from './mmu-gather';
-import { getPage } from './page-ref';
+import { getPage, structPageGone } from './page-ref';
 import {
   type Leaf,
   levelPages,
@@ -132,16 +132,9 @@ export function zapLeaf(k: Kernel, tlb: MmuGather, mm: Mm, leaf: Leaf, file = fa
   mm.rss -= levelPages(leaf.level);
   tlb.needFlush = true;
   if (leaf.bits & (PTE_SPECIAL | PTE_DEVMAP)) return; // vm_normal_page() == NULL
-  if (k.anyRemoved && !k.memmap.valid(leaf.pfn)) {
-    // A stale PTE into memory memunmap_pages() removed (no pre-remove zapped it): the rmap and
-    // refcount updates touch a freed memmap (real 6.18 / 7.3: the oops in do_wp_page).
-    k.report(
-      'use-after-free',
-      `zap_present_ptes: the struct page of pfn ${leaf.pfn} was removed with its device (memunmap_pages)`,
-      leaf.pfn,
-    );
-    return;
-  }
+  // A stale PTE into memory memunmap_pages() removed (no pre-remove zapped it): the rmap and
+  // refcount updates touch a freed memmap (real 6.18 / 7.3: the oops in do_wp_page).
+  if (structPageGone(k, leaf.pfn, 'zap_present_ptes')) return;
   if (file && leaf.bits & PTE_DIRTY && leaf.level === 'pte') {
     // zap_present_folio_ptes(): a dirty file PTE sets delay_rmap and force_flush, so its rmap
     // goes with the put, after the flush, before zap_pte_range() returns.

@@ -9,9 +9,17 @@ import type { Task } from '../sched/task';
  * done here; a zone-device page is handed to the policy at the points the designs differ.
  */
 
-/** `pfn_valid()` after memory was removed: a put or get on a vanished struct page is a use-after-free. */
-function gone(k: Kernel, pfn: number, fn: string): boolean {
-  if (k.anyRemoved && !k.memmap.valid(pfn)) {
+/** Whether the struct page of `pfn` still exists (`pfn_valid()` once a device's memory was removed). */
+export function structPageLive(k: Kernel, pfn: number): boolean {
+  return !k.anyRemoved || k.memmap.valid(pfn);
+}
+
+/**
+ * `pfn_valid()` after memory was removed: `fn` touching a vanished struct page is a
+ * use-after-free, reported here; true when it is gone (the caller then skips the access).
+ */
+export function structPageGone(k: Kernel, pfn: number, fn: string): boolean {
+  if (!structPageLive(k, pfn)) {
     k.report(
       'use-after-free',
       `${fn}: struct page of pfn ${pfn} was removed with its device (memunmap_pages)`,
@@ -32,7 +40,7 @@ export function getPage(k: Kernel, t: Task, pfn: number): void {
   if (k.hooks === null && !k.anyRemoved && k.memmap.tryFastGet(pfn, k.zoneDeviceOnGet ? PG_ZONE_DEVICE : 0))
     return;
   if (k.hooks !== null) k.hooks.enter(t, 'get_page', pfn);
-  if (gone(k, pfn, 'get_page')) return;
+  if (structPageGone(k, pfn, 'get_page')) return;
   const mm = k.memmap;
   const head = mm.compoundHead(pfn);
   const v = mm.refAdd(head, 1);
@@ -78,7 +86,7 @@ export function putRefs(k: Kernel, t: Task, pfn: number, refs: number, via: PutP
     if (k.memmap.tryFastPut(pfn, refs, k.zoneDeviceOnPut ? PG_ZONE_DEVICE : 0)) return;
   }
   if (k.hooks !== null) k.hooks.enter(t, via, pfn);
-  if (gone(k, pfn, via)) return;
+  if (structPageGone(k, pfn, via)) return;
   const mm = k.memmap;
   const head = mm.compoundHead(pfn);
   if (k.zoneDeviceOnPut) {
@@ -105,7 +113,7 @@ export function gupPutFolio(
   flags: number,
   via: PutPath = 'unpin',
 ): void {
-  if (gone(k, pfn, 'gup_put_folio')) return;
+  if (structPageGone(k, pfn, 'gup_put_folio')) return;
   const mm = k.memmap;
   const head = mm.compoundHead(pfn);
   let n = refs;
@@ -129,7 +137,7 @@ export function unpinUserPages(k: Kernel, t: Task, pfns: readonly number[]): voi
   const mm = k.memmap;
   let i = 0;
   while (i < pfns.length) {
-    if (gone(k, pfns[i]!, 'unpin_user_pages')) {
+    if (structPageGone(k, pfns[i]!, 'unpin_user_pages')) {
       i++;
       continue;
     }
@@ -177,7 +185,7 @@ function addGrab(k: Kernel, head: number, refs: number, flags: number): void {
  */
 export function tryGrabFolioFast(k: Kernel, t: Task, pfn: number, refs: number, flags: number): number {
   if (k.hooks !== null) k.hooks.enter(t, 'try_grab_folio_fast', pfn);
-  if (gone(k, pfn, 'try_grab_folio_fast')) return -1;
+  if (structPageGone(k, pfn, 'try_grab_folio_fast')) return -1;
   const mm = k.memmap;
   const head = mm.compoundHead(pfn);
   if (!(flags & (FOLL_GET | FOLL_PIN))) return head;
@@ -194,7 +202,7 @@ export function tryGrabFolioFast(k: Kernel, t: Task, pfn: number, refs: number, 
  */
 export function tryGrabFolio(k: Kernel, t: Task, pfn: number, refs: number, flags: number): number {
   if (k.hooks !== null) k.hooks.enter(t, 'try_grab_folio', pfn);
-  if (gone(k, pfn, 'try_grab_folio')) return -Errno.EFAULT;
+  if (structPageGone(k, pfn, 'try_grab_folio')) return -Errno.EFAULT;
   const mm = k.memmap;
   const head = mm.compoundHead(pfn);
   if (!(flags & (FOLL_GET | FOLL_PIN))) return 0;
