@@ -1,7 +1,5 @@
 import { formatChromeTrace, formatTraceText, type ReplayResult, replay } from '@daxref/core';
 import { BenchError } from './errors';
-import { fuzzScenario } from './fuzz/scenario';
-import { decodeWorkload, FUZZ_PREFIX } from './fuzz/workload';
 import {
   DEFAULT_BUDGET,
   DEFAULT_SEED,
@@ -13,7 +11,6 @@ import {
   scenarioInputs,
 } from './matrix';
 import { allPolicies } from './policies';
-import type { CatalogueEntry } from './scenarios/entry';
 import { SCENARIO_IDS } from './scenarios/index';
 import { cellTag, splitToken } from './schedule-token';
 
@@ -57,17 +54,7 @@ async function whoseTag(tag: string): Promise<string | null> {
  * schedule it replays the cell's counterexample (`origin` says which schedule ran).
  */
 export async function traceScenario(opts: TraceOptions): Promise<TraceOutput> {
-  // A fuzz finding's workload is its own id (`fuzz:…`); anything else goes through scenarioInputs.
-  const s: { entry: CatalogueEntry } | undefined =
-    typeof opts.scenario === 'string' && opts.scenario.startsWith(FUZZ_PREFIX)
-      ? {
-          entry: {
-            kind: 'failure' as const,
-            scenario: fuzzScenario(decodeWorkload(opts.scenario)),
-            expected: {},
-          },
-        }
-      : (await scenarioInputs([opts.scenario]))[0];
+  const [s] = await scenarioInputs([opts.scenario]);
   const policies = await policyInputs([opts.policy]);
   if (policies.length !== 1)
     throw new BenchError(
